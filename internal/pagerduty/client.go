@@ -1,0 +1,254 @@
+// Package pagerduty is pdbridge's PagerDuty client. It is built on
+// go-pagerduty v1.8.0 and adds what that release lacks, by hand:
+//   - retries of 429 (honouring `ratelimit-reset`), 5xx and timeouts with
+//     bounded exponential backoff and jitter (v1.8.0 retries nothing);
+//   - the From header on every write (v1.8.0 sets it on some calls only, and
+//     takes it from a note's user summary on others);
+//   - pagination to PagerDuty's 10,000-offset ceiling, and bulk incident
+//     updates in batches of at most 250;
+//   - the calls v1.8.0 gets wrong or lacks (an integration update it sends
+//     unwrapped, orchestration integrations), written against the spec.
+//
+// It knows nothing of Terraform.
+package pagerduty
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	gopd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
+)
+
+// Regional endpoints, as the official provider's service_region selects them.
+var regions = map[string]struct{ API, Events string }{
+	"us": {"https://api.pagerduty.com", "https://events.pagerduty.com"},
+	"eu": {"https://api.eu.pagerduty.com", "https://events.eu.pagerduty.com"},
+}
+
+// Regions lists the accepted service_region values.
+func Regions() []string { return []string{"us", "eu"} }
+
+// Config is what a Client needs.
+type Config struct {
+	Token     string
+	UserEmail string // the From of every write
+	Region    string // us (default) or eu; ignored for an endpoint given explicitly
+	APIURL    string // REST API root, overrides Region
+	EventsURL string // Events API host root (the client appends /v2/...), overrides Region
+	UserAgent string
+	Retry     httpretry.Policy
+	Timeout   time.Duration // per attempt
+	// Transport, when set, is the innermost round tripper (tests).
+	Transport http.RoundTripper
+	// OnRetry, when set, hears of every retry (the provider logs them).
+	OnRetry func(method, url string, status int, wait time.Duration)
+}
+
+// Client talks to one PagerDuty account.
+type Client struct {
+	api       *gopd.Client
+	http      *http.Client
+	apiURL    string
+	eventsURL string
+	token     string
+	from      string
+}
+
+// New validates cfg and returns a client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("no PagerDuty API token: set token in the provider configuration or PAGERDUTY_TOKEN")
+	}
+	if cfg.UserEmail != "" {
+		if _, err := mail.ParseAddress(cfg.UserEmail); err != nil {
+			return nil, fmt.Errorf("user_email %q is not an email address", cfg.UserEmail)
+		}
+	}
+	region := cfg.Region
+	if region == "" {
+		region = "us"
+	}
+	ends, ok := regions[region]
+	if !ok {
+		return nil, fmt.Errorf("unknown service region %q: use one of %s", region, strings.Join(Regions(), ", "))
+	}
+	apiURL := strings.TrimRight(firstNonEmpty(cfg.APIURL, ends.API), "/")
+	eventsURL := strings.TrimRight(firstNonEmpty(cfg.EventsURL, ends.Events), "/")
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	hc := httpretry.NewClient(httpretry.Options{Policy: cfg.Retry, Timeout: timeout, Transport: cfg.Transport, OnRetry: cfg.OnRetry})
+	ua := firstNonEmpty(cfg.UserAgent, "terraform-provider-pdbridge")
+	hc.Transport = headers{next: hc.Transport, from: cfg.UserEmail, userAgent: ua}
+	api := gopd.NewClient(cfg.Token, gopd.WithAPIEndpoint(apiURL), gopd.WithV2EventsAPIEndpoint(eventsURL), func(c *gopd.Client) {
+		c.HTTPClient = hc
+	})
+	return &Client{api: api, http: hc, apiURL: apiURL, eventsURL: eventsURL, token: cfg.Token, from: cfg.UserEmail}, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// APIURL is the REST API root in use.
+func (c *Client) APIURL() string { return c.apiURL }
+
+// EventsURL is the Events API host root in use.
+func (c *Client) EventsURL() string { return c.eventsURL }
+
+// EnqueueURL is where Events API v2 alert events go.
+func (c *Client) EnqueueURL() string { return c.eventsURL + "/v2/enqueue" }
+
+// From is the email writes are made as.
+func (c *Client) From() string { return c.from }
+
+// headers sets our User-Agent, and adds the From header to every write that
+// lacks one: PagerDuty requires it on incident, note and maintenance-window
+// writes, and go-pagerduty v1.8.0 does not set it consistently.
+type headers struct {
+	next      http.RoundTripper
+	from      string
+	userAgent string
+}
+
+func (h headers) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", h.userAgent)
+	if h.from != "" && r.Method != http.MethodGet && r.Header.Get("From") == "" {
+		r.Header.Set("From", h.from)
+	}
+	return h.next.RoundTrip(r)
+}
+
+// Error is a PagerDuty REST error with what callers branch on.
+type Error struct {
+	Status  int
+	Code    int
+	Message string
+	Errors  []string
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("PagerDuty API answered %d", e.Status)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Code != 0 {
+		msg += fmt.Sprintf(" (code %d)", e.Code)
+	}
+	if len(e.Errors) > 0 {
+		msg += ": " + strings.Join(e.Errors, "; ")
+	}
+	return msg
+}
+
+// IsNotFound reports whether err is PagerDuty's 404 (or its Not Found code 2100).
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Code == 2100)
+}
+
+// IsRateLimited reports whether err is a 429 that outlasted the retries.
+func IsRateLimited(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
+}
+
+// wrap turns go-pagerduty's errors into *Error and keeps cancellation visible
+// (go-pagerduty formats transport errors with %v, which loses context.Canceled).
+func wrap(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%s: %w", op, ctxErr)
+	}
+	var apiErr gopd.APIError
+	if errors.As(err, &apiErr) {
+		e := &Error{Status: apiErr.StatusCode}
+		if apiErr.APIError.Valid {
+			e.Code = apiErr.APIError.ErrorObject.Code
+			e.Message = apiErr.APIError.ErrorObject.Message
+			e.Errors = apiErr.APIError.ErrorObject.Errors
+		} else {
+			e.Message = http.StatusText(apiErr.StatusCode)
+		}
+		return fmt.Errorf("%s: %w", op, e)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// doJSON performs a REST call go-pagerduty lacks or gets wrong, with the same
+// headers, retries and error decoding. in and out may be nil.
+func (c *Client) doJSON(ctx context.Context, op, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.apiURL+path, body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Token token="+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return fmt.Errorf("%s: reading response: %w", op, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s: %w", op, decodeError(resp.StatusCode, data))
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s: decoding response: %w", op, err)
+	}
+	return nil
+}
+
+func decodeError(status int, data []byte) *Error {
+	var env struct {
+		Error struct {
+			Code    int      `json:"code"`
+			Message string   `json:"message"`
+			Errors  []string `json:"errors"`
+		} `json:"error"`
+	}
+	e := &Error{Status: status}
+	if json.Unmarshal(data, &env) == nil && (env.Error.Message != "" || env.Error.Code != 0) {
+		e.Code, e.Message, e.Errors = env.Error.Code, env.Error.Message, env.Error.Errors
+	} else {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}

@@ -1,0 +1,134 @@
+package pagerduty
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	gopd "github.com/PagerDuty/go-pagerduty"
+)
+
+// Service is the part of a PagerDuty service pdbridge reads.
+type Service struct {
+	ID                 string
+	Name               string
+	Description        string
+	Status             string // active, warning, critical, maintenance, disabled
+	HTMLURL            string
+	EscalationPolicyID string
+}
+
+func serviceFrom(s gopd.Service) Service {
+	return Service{ID: s.ID, Name: s.Name, Description: s.Description, Status: s.Status, HTMLURL: s.HTMLURL, EscalationPolicyID: s.EscalationPolicy.ID}
+}
+
+// GetService reads one service.
+func (c *Client) GetService(ctx context.Context, id string) (*Service, error) {
+	s, err := c.api.GetServiceWithContext(ctx, url.PathEscape(id), nil)
+	if err != nil {
+		return nil, wrap(ctx, fmt.Sprintf("reading service %s", id), err)
+	}
+	out := serviceFrom(*s)
+	return &out, nil
+}
+
+// FindServiceByName returns the service whose name is exactly name (PagerDuty's
+// `query` filter matches substrings, so every page is checked). Several
+// services with that name are an error, since the choice would be arbitrary.
+func (c *Client) FindServiceByName(ctx context.Context, name string) (*Service, error) {
+	var found []Service
+	err := paginate(ctx, func(offset, limit uint) (bool, error) {
+		resp, err := c.api.ListServicesWithContext(ctx, gopd.ListServiceOptions{Query: name, Limit: limit, Offset: offset})
+		if err != nil {
+			return false, err
+		}
+		for _, s := range resp.Services {
+			if s.Name == name {
+				found = append(found, serviceFrom(s))
+			}
+		}
+		return resp.More, nil
+	})
+	if err != nil {
+		return nil, wrap(ctx, fmt.Sprintf("listing services named %q", name), err)
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no PagerDuty service is named %q: %w", name, &Error{Status: 404, Message: "Not Found"})
+	case 1:
+		return &found[0], nil
+	default:
+		ids := make([]string, len(found))
+		for i, s := range found {
+			ids[i] = s.ID
+		}
+		return nil, fmt.Errorf("%d PagerDuty services are named %q (%s): look the service up by id instead", len(found), name, strings.Join(ids, ", "))
+	}
+}
+
+// CreateService creates a service on an escalation policy (used by the demo and tests).
+func (c *Client) CreateService(ctx context.Context, name, description, escalationPolicyID string) (*Service, error) {
+	s, err := c.api.CreateServiceWithContext(ctx, gopd.Service{
+		Name:             name,
+		Description:      description,
+		EscalationPolicy: gopd.EscalationPolicy{APIObject: gopd.APIObject{ID: escalationPolicyID, Type: "escalation_policy_reference"}},
+	})
+	if err != nil {
+		return nil, wrap(ctx, fmt.Sprintf("creating service %q", name), err)
+	}
+	out := serviceFrom(*s)
+	return &out, nil
+}
+
+// MaintenanceWindow is an ongoing or planned window on a service.
+type MaintenanceWindow struct {
+	ID          string
+	Description string
+	Start, End  time.Time
+}
+
+// OngoingMaintenanceWindows lists the windows in force on a service now.
+func (c *Client) OngoingMaintenanceWindows(ctx context.Context, serviceID string) ([]MaintenanceWindow, error) {
+	var out []MaintenanceWindow
+	err := paginate(ctx, func(offset, limit uint) (bool, error) {
+		resp, err := c.api.ListMaintenanceWindowsWithContext(ctx, gopd.ListMaintenanceWindowsOptions{
+			ServiceIDs: []string{serviceID}, Filter: "ongoing", Limit: limit, Offset: offset,
+		})
+		if err != nil {
+			return false, err
+		}
+		for _, w := range resp.MaintenanceWindows {
+			start, err1 := time.Parse(time.RFC3339, w.StartTime)
+			end, err2 := time.Parse(time.RFC3339, w.EndTime)
+			if err1 != nil || err2 != nil {
+				return false, fmt.Errorf("maintenance window %s has unreadable times %q, %q", w.ID, w.StartTime, w.EndTime)
+			}
+			out = append(out, MaintenanceWindow{ID: w.ID, Description: w.Description, Start: start.UTC(), End: end.UTC()})
+		}
+		return resp.More, nil
+	})
+	if err != nil {
+		return nil, wrap(ctx, fmt.Sprintf("listing maintenance windows of service %s", serviceID), err)
+	}
+	return out, nil
+}
+
+// CreateMaintenanceWindow puts services in maintenance from start to end.
+func (c *Client) CreateMaintenanceWindow(ctx context.Context, description string, start, end time.Time, serviceIDs ...string) (*MaintenanceWindow, error) {
+	refs := make([]gopd.APIObject, len(serviceIDs))
+	for i, id := range serviceIDs {
+		refs[i] = gopd.APIObject{ID: id, Type: "service_reference"}
+	}
+	w, err := c.api.CreateMaintenanceWindowWithContext(ctx, c.from, gopd.MaintenanceWindow{
+		StartTime: start.UTC().Format(time.RFC3339), EndTime: end.UTC().Format(time.RFC3339),
+		Description: description, Services: refs,
+	})
+	if err != nil {
+		return nil, wrap(ctx, "creating maintenance window", err)
+	}
+	s, _ := time.Parse(time.RFC3339, w.StartTime)
+	e, _ := time.Parse(time.RFC3339, w.EndTime)
+	return &MaintenanceWindow{ID: w.ID, Description: w.Description, Start: s.UTC(), End: e.UTC()}, nil
+}
