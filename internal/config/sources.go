@@ -1,0 +1,103 @@
+// Package config checks the event-console connections users declare in the
+// provider's `sources` map, so that every mistake is reported at plan time
+// against the attribute that holds it.
+package config
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/endpoint"
+)
+
+// SourceKinds are the consoles pdbridge can synchronise with.
+var SourceKinds = []string{"zenoss", "icinga2", "alertmanager"}
+
+// Source is one named event-console connection.
+type Source struct {
+	Name               string
+	Kind               string
+	URL                string
+	Username           string
+	Password           string
+	APIKey             string
+	CABundle           string // PEM
+	InsecureSkipVerify bool
+	AllowInsecureHTTP  bool
+	Timeout            time.Duration
+	TimeZone           *time.Location // how the console writes local times (Zenoss 4.x)
+}
+
+// FieldError is a problem with one attribute of a source.
+type FieldError struct {
+	Field   string // attribute name inside the source, e.g. "url"
+	Summary string
+	Detail  string
+}
+
+// Known reports whether a value was given (the provider passes unknown values as not given).
+type Known func(field string) bool
+
+// ParseDuration reads a timeout written as a Go duration ("30s", "2m").
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: write it like \"30s\" or \"2m\"", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be positive", s)
+	}
+	return d, nil
+}
+
+// CheckSource validates a source whose string fields are already read; fields
+// the caller marks unknown (not yet computed at plan time) are skipped.
+func CheckSource(s Source, known Known) []FieldError {
+	var errs []FieldError
+	add := func(field, summary, detail string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(detail, args...)})
+	}
+	if known("kind") && !slices.Contains(SourceKinds, s.Kind) {
+		add("kind", "Unknown Source Kind", "Source %q has kind %q; pdbridge can synchronise with %s.", s.Name, s.Kind, strings.Join(SourceKinds, ", "))
+	}
+	if known("url") {
+		if _, err := endpoint.Check(s.URL, s.AllowInsecureHTTP); err != nil {
+			add("url", "Invalid Source URL", "Source %q: %v.", s.Name, err)
+		}
+	}
+	if known("kind") && known("username") && known("password") && known("api_key") {
+		switch s.Kind {
+		case "zenoss":
+			basic := s.Username != "" || s.Password != ""
+			if basic && s.APIKey != "" {
+				add("api_key", "Conflicting Zenoss Credentials", "Source %q sets both username/password (Basic auth) and api_key (Zenoss Cloud); set one.", s.Name)
+			}
+			if !basic && s.APIKey == "" {
+				add("username", "Missing Zenoss Credentials", "Source %q needs username and password (Zenoss Resource Manager) or api_key (Zenoss Cloud).", s.Name)
+			}
+			if basic && (s.Username == "" || s.Password == "") {
+				field := "password"
+				if s.Username == "" {
+					field = "username"
+				}
+				add(field, "Incomplete Zenoss Credentials", "Source %q sets only one of username and password.", s.Name)
+			}
+		case "icinga2":
+			if s.Username == "" || s.Password == "" {
+				add("username", "Missing Icinga 2 Credentials", "Source %q needs the username and password of an Icinga 2 API user.", s.Name)
+			}
+		}
+	}
+	if known("ca_bundle") && s.CABundle != "" {
+		if !x509.NewCertPool().AppendCertsFromPEM([]byte(s.CABundle)) {
+			add("ca_bundle", "Invalid CA Bundle", "Source %q: ca_bundle holds no PEM certificate.", s.Name)
+		}
+		if s.InsecureSkipVerify {
+			add("insecure_skip_verify", "Conflicting TLS Settings", "Source %q sets both ca_bundle and insecure_skip_verify; a CA bundle is pointless when verification is off.", s.Name)
+		}
+	}
+	return errs
+}

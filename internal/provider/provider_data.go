@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"fmt"
+	"net/mail"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
+)
+
+// providerData is what Configure hands to every resource, data source,
+// ephemeral resource and action.
+type providerData struct {
+	version      string
+	pagerduty    *pagerduty.Client
+	pagerdutyErr error // why there is no client; reported only by objects that need one
+	sources      map[string]config.Source
+}
+
+// PagerDuty returns the client, or a diagnostic saying why there is none.
+func (d *providerData) PagerDuty() (*pagerduty.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if d.pagerduty == nil {
+		diags.AddError("PagerDuty Not Configured", fmt.Sprintf("The provider cannot reach PagerDuty: %v.", d.pagerdutyErr))
+	}
+	return d.pagerduty, diags
+}
+
+// configureData is the shared Configure of every object: it accepts a nil
+// ProviderData (Terraform validates before configuring) and rejects any other type.
+func configureData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	d, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data Type", fmt.Sprintf("Expected *providerData, got: %T. Please report this issue to the provider developers.", raw))
+		return nil
+	}
+	return d
+}
+
+func checkEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return fmt.Errorf("%q is not an email address (PagerDuty requires the email of a user in the account)", s)
+	}
+	return nil
+}
