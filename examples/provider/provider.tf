@@ -1,0 +1,43 @@
+terraform {
+  required_providers {
+    pdbridge = {
+      source = "pdbridge/pdbridge"
+    }
+  }
+}
+
+variable "pagerduty_token" {
+  type      = string
+  sensitive = true
+}
+
+variable "zenoss_password" {
+  type      = string
+  sensitive = true
+}
+
+provider "pdbridge" {
+  token      = var.pagerduty_token    # or PAGERDUTY_TOKEN
+  user_email = "pdbridge@example.com" # the From of every write; or PAGERDUTY_USER_EMAIL
+  # service_region = "eu"             # or PAGERDUTY_SERVICE_REGION
+
+  retry = {
+    max_retries = 4
+    min_delay   = "500ms"
+    max_delay   = "30s"
+  }
+
+  sources = {
+    zenoss_prod = {
+      kind      = "zenoss"
+      url       = "https://zenoss.example.com"
+      username  = "pdbridge"
+      password  = var.zenoss_password # secrets stay in provider configuration, never in state
+      time_zone = "Europe/Berlin"     # only Zenoss 4.x writes local times
+    }
+    alertmanager = {
+      kind = "alertmanager"
+      url  = "https://alertmanager.example.com:9093"
+    }
+  }
+}

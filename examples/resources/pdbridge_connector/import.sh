@@ -1,0 +1,3 @@
+# A connector is imported by SERVICE_ID/INTEGRATION_ID, both from the
+# integration's URL in PagerDuty (…/services/PSVC123/integrations/PINT456).
+terraform import pdbridge_connector.unix PSVC123/PINT456

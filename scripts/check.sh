@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, vet, docs freshness, then
+# every unit, conformance and acceptance test (the real Terraform CLI against
+# the sandboxes). Needs only Go and the terraform CLI on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+: >"$tmp/terraformrc" # an empty CLI config: never the user's own, and no warning noise
+export TF_CLI_CONFIG_FILE=$tmp/terraformrc
+
+if tf=$(command -v terraform); then
+  export TF_ACC_TERRAFORM_PATH=$tf
+  echo "== terraform: $("$tf" version | head -1)"
+else
+  echo "!! terraform CLI not found: acceptance tests will be SKIPPED" >&2
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -s -l . | grep -v '^vendor/' || true)
+if [[ -n "$unformatted" ]]; then
+  echo "gofmt -s would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== docs are current"
+if [[ -n "${tf:-}" ]]; then
+  scripts/generate-docs.sh --check "$tmp/docs"
+  if ! diff -ru docs "$tmp/docs"; then
+    echo "docs/ is stale: run 'make generate' and commit the result" >&2
+    exit 1
+  fi
+else
+  echo "skipped: needs terraform"
+fi
+
+echo "== tests"
+set +e
+TF_ACC=1 go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -c '^ok ' "$tmp/test.log")
+failed=$(grep -c '^FAIL' "$tmp/test.log")
+echo "packages: $passed passed, $failed failed"
+exit "$status"
