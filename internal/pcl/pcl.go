@@ -6,6 +6,11 @@
 // operators matches, matches part, matches regex (each with an optional
 // exactly), exists, ==, !=, <, <=, >, >=; and, or, not and parentheses.
 //
+// Keywords are accepted in any case and printed in lowercase; the roots
+// event and raw_event are case-sensitive. Strings are single-quoted with the
+// escapes \' and \\; any other backslash stays a backslash, so '\d+' is
+// the regex \d+. Double-quoted strings are rejected: PCL has none.
+//
 // Not supported, and rejected with a SyntaxError that says so: datetime,
 // duration and schedule literals, now, in, trigger_count and
 // resetting_trigger_count.
@@ -22,7 +27,8 @@ import (
 	"strings"
 )
 
-// Expr is a parsed condition. The zero value is not valid.
+// Expr is a parsed condition. The zero value is not valid. An Expr is
+// immutable, so it is safe for concurrent use.
 type Expr struct {
 	root node
 }
@@ -62,6 +68,9 @@ func (e *Expr) String() string {
 func (e *Expr) Equal(o *Expr) bool {
 	if e == nil || o == nil {
 		return e == o
+	}
+	if e.root == nil || o.root == nil {
+		return e.root == o.root
 	}
 	return equalNode(e.root, o.root)
 }
@@ -104,7 +113,8 @@ func (e *Expr) Paths() []string {
 	return out
 }
 
-// SyntaxError is a parse error. Column is 1-based and counts runes.
+// SyntaxError is a parse error. Column is 1-based and counts runes from
+// the start of the input; a newline counts as one rune, like any other.
 type SyntaxError struct {
 	Column   int
 	Expected string // what the parser wanted, e.g. "')'"; may be empty
