@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:0": true, "127.0.0.2:8080": true, "[::1]:0": true, "localhost:0": true,
+		":8080": false, "0.0.0.0:8080": false, "[::]:0": false, "192.168.1.10:80": false, "example.com:80": false, "nope": false,
+	} {
+		if err := checkLoopback(addr); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok=%v", addr, err, ok)
+		}
+	}
+}
+
+func TestRunRefusesNonLoopback(t *testing.T) {
+	err := run(context.Background(), []string{"-listen", "0.0.0.0:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("run with 0.0.0.0 = %v, want a loopback error", err)
+	}
+}
+
+// TestRunServesAndShutsDown starts the command on port 0, reads the URL
+// from its first line, calls the REST and Events APIs and stops it.
+func TestRunServesAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-token", "secret"}, pw, io.Discard) }()
+
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(pr).ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	var first string
+	select {
+	case first = <-lines:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no first line within 10s")
+	}
+	const prefix = "pdbridge-sandbox listening on "
+	if !strings.HasPrefix(first, prefix) || strings.HasSuffix(strings.TrimSpace(first), ":0") {
+		t.Fatalf("first line = %q, want %q followed by the real URL", first, prefix)
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(first, prefix))
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	call := func(token string) int {
+		req, _ := http.NewRequest(http.MethodGet, base+"/abilities", nil)
+		req.Header.Set("Authorization", "Token token="+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := call("secret"); got != http.StatusOK {
+		t.Errorf("GET /abilities with the -token = %d, want 200", got)
+	}
+	if got := call("other"); got != http.StatusUnauthorized {
+		t.Errorf("GET /abilities with another token = %d, want 401", got)
+	}
+	resp, err := client.Post(base+"/v2/enqueue", "application/json", strings.NewReader(`{"routing_key":"short"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST /v2/enqueue with a bad key = %d, want 400", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancel, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of cancel")
+	}
+	pw.Close()
+}

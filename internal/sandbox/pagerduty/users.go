@@ -1,0 +1,149 @@
+package pagerduty
+
+import (
+	"net/http"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+)
+
+type user struct {
+	id, name, email, role string
+	createdAt             time.Time
+}
+
+// ref renders a user reference. Its summary is the user's email rather
+// than the display name, so that a client can match its own writes (made
+// with "From: <email>") in notes and log entry agents; go-pagerduty also
+// round-trips a note's user.summary as the next From header.
+func (u *user) ref() ref {
+	return ref{ID: u.id, Type: "user_reference", Summary: u.email, Path: "/users/" + u.id, HTMLPath: "/users/" + u.id}
+}
+
+func (u *user) render(base string) map[string]any {
+	return map[string]any{
+		"id": u.id, "type": "user", "summary": u.name, "self": base + "/users/" + u.id,
+		"html_url": base + "/users/" + u.id, "name": u.name, "email": u.email,
+		"time_zone": "Etc/UTC", "color": "purple", "role": u.role, "job_title": "",
+		"invitation_sent": false, "teams": []any{}, "contact_methods": []any{}, "notification_rules": []any{},
+	}
+}
+
+func (st *state) addUser(u *user) {
+	st.users[u.id] = u
+	st.usersByEmail[strings.ToLower(u.email)] = u
+	st.userOrder = append(st.userOrder, u.id)
+}
+
+// fromUser resolves the From header, which PagerDuty requires on incident,
+// note and maintenance window writes. An address that no user has yet is
+// given a new user, so that any requester identity works in the sandbox.
+func (c *reqCtx) fromUser() (*user, *apiError) {
+	from := strings.TrimSpace(c.r.Header.Get("From"))
+	if from == "" {
+		return nil, &apiError{Status: http.StatusBadRequest, Code: codeFromRequired,
+			Message: `You must specify a user's email address in the "From" header to perform this action`}
+	}
+	addr, err := mail.ParseAddress(from)
+	if err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
+		return nil, &apiError{Status: http.StatusBadRequest, Code: codeMalformedFrom, Message: `Malformed "From" header`}
+	}
+	if u := c.st.usersByEmail[strings.ToLower(addr.Address)]; u != nil {
+		return u, nil
+	}
+	u := &user{id: c.st.newID("PUSR"), name: addr.Address, email: addr.Address, role: "user", createdAt: c.now}
+	c.st.addUser(u)
+	return u, nil
+}
+
+type escalationPolicy struct {
+	id, name, description string
+	userID                string // the single target of its single rule
+	ruleID                string
+}
+
+func (p *escalationPolicy) ref() ref {
+	return ref{ID: p.id, Type: "escalation_policy_reference", Summary: p.name,
+		Path: "/escalation_policies/" + p.id, HTMLPath: "/escalation_policies/" + p.id}
+}
+
+func (st *state) renderPolicy(p *escalationPolicy, base string) map[string]any {
+	var services []any
+	ids := make([]string, 0)
+	for id, svc := range st.services {
+		if svc.epID == p.id {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		services = append(services, st.services[id].ref().render(base))
+	}
+	if services == nil {
+		services = []any{}
+	}
+	target := st.users[p.userID].ref()
+	return map[string]any{
+		"id": p.id, "type": "escalation_policy", "summary": p.name,
+		"self": base + "/escalation_policies/" + p.id, "html_url": base + "/escalation_policies/" + p.id,
+		"name": p.name, "description": p.description, "num_loops": 0, "on_call_handoff_notifications": "if_has_services",
+		"escalation_rules": []any{map[string]any{
+			"id": p.ruleID, "escalation_delay_in_minutes": 30,
+			"targets": []any{map[string]any{"id": target.ID, "type": "user_reference", "summary": target.Summary,
+				"self": base + target.Path, "html_url": base + target.HTMLPath}},
+		}},
+		"services": services, "teams": []any{},
+	}
+}
+
+func getCurrentUser(c *reqCtx) (int, any, *apiError) {
+	return http.StatusOK, map[string]any{"user": c.st.users[seedUserID].render(c.base)}, nil
+}
+
+func getUser(c *reqCtx) (int, any, *apiError) {
+	u := c.st.users[c.r.PathValue("id")]
+	if u == nil {
+		return 0, nil, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"user": u.render(c.base)}, nil
+}
+
+func listEscalationPolicies(c *reqCtx) (int, any, *apiError) {
+	pg, e := parsePage(c)
+	if e != nil {
+		return 0, nil, e
+	}
+	query := strings.ToLower(c.r.URL.Query().Get("query"))
+	ids := make([]string, 0, len(c.st.policies))
+	for id, p := range c.st.policies {
+		if query == "" || strings.Contains(strings.ToLower(p.name), query) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return c.st.policies[ids[i]].name < c.st.policies[ids[j]].name })
+	items := []any{}
+	lo, hi := pg.bounds(len(ids))
+	for _, id := range ids[lo:hi] {
+		items = append(items, c.st.renderPolicy(c.st.policies[id], c.base))
+	}
+	return http.StatusOK, pg.list("escalation_policies", items, len(ids)), nil
+}
+
+func getEscalationPolicy(c *reqCtx) (int, any, *apiError) {
+	p := c.st.policies[c.r.PathValue("id")]
+	if p == nil {
+		return 0, nil, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"escalation_policy": c.st.renderPolicy(p, c.base)}, nil
+}
+
+// listAbilities returns the abilities of a full-featured account; the
+// official Terraform provider calls it to check credentials.
+func listAbilities(*reqCtx) (int, any, *apiError) {
+	return http.StatusOK, map[string]any{"abilities": []string{
+		"sso", "advanced_reports", "teams", "read_only_users", "team_responders", "service_support_hours",
+		"urgencies", "manage_schedules", "manage_api_keys", "coordinated_responding", "event_rules",
+		"event_orchestration", "preview_incident_alert_grouping", "response_plays", "conference_bridge",
+	}}, nil
+}
