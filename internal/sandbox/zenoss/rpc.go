@@ -1,0 +1,538 @@
+package zenoss
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// rpcRequest is one Ext.Direct request.
+type rpcRequest struct {
+	Action string            `json:"action"`
+	Method string            `json:"method"`
+	Data   []json.RawMessage `json:"data"`
+	TID    json.RawMessage   `json:"tid"`
+}
+
+// exception is an error raised inside a router method: Zenoss answers it
+// with HTTP 200 and success:false.
+type exception struct{ class, msg string }
+
+func (e *exception) Error() string { return e.class + ": " + e.msg }
+
+func raise(class, format string, a ...any) error {
+	return &exception{class: class, msg: fmt.Sprintf(format, a...)}
+}
+
+var errNotFound = raise("ServiceResponseError", "Not Found")
+
+// args are a method's keyword arguments.
+type args map[string]json.RawMessage
+
+// signature checks the keyword arguments as Python would: unknown names
+// (unless the method takes **kwargs) and missing required ones are a
+// TypeError.
+func (a args) signature(method string, required, optional []string, kwargs bool) error {
+	if !kwargs {
+		var unknown []string
+		for k := range a {
+			if !slices.Contains(required, k) && !slices.Contains(optional, k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return raise("TypeError", "%s() got an unexpected keyword argument '%s'", method, unknown[0])
+		}
+	}
+	for _, k := range required {
+		if _, ok := a[k]; !ok {
+			return raise("TypeError", "%s() takes at least %d arguments (%s missing)", method, len(required)+1, k)
+		}
+	}
+	return nil
+}
+
+func (a args) present(k string) bool {
+	v, ok := a[k]
+	return ok && !isNull(v)
+}
+
+func isNull(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) == 0 || string(v) == "null"
+}
+
+func (a args) str(k, def string) (string, error) {
+	if !a.present(k) {
+		return def, nil
+	}
+	var s string
+	if err := json.Unmarshal(a[k], &s); err != nil {
+		return "", raise("TypeError", "%s must be a string", k)
+	}
+	return s, nil
+}
+
+func (a args) int(k string, def int) (int, error) {
+	if !a.present(k) {
+		return def, nil
+	}
+	var f float64
+	if err := json.Unmarshal(a[k], &f); err != nil {
+		var s string
+		if json.Unmarshal(a[k], &s) != nil {
+			return 0, raise("TypeError", "%s must be a number", k)
+		}
+		if f, err = strconv.ParseFloat(s, 64); err != nil {
+			return 0, raise("ValueError", "invalid literal for int(): %q", s)
+		}
+	}
+	return int(f), nil
+}
+
+func (a args) bool(k string) (bool, error) {
+	if !a.present(k) {
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(a[k], &b); err != nil {
+		return false, raise("TypeError", "%s must be a boolean", k)
+	}
+	return b, nil
+}
+
+func (a args) strings(k string) ([]string, bool, error) {
+	if !a.present(k) {
+		return nil, false, nil
+	}
+	var l []string
+	if err := json.Unmarshal(a[k], &l); err != nil {
+		var one string
+		if json.Unmarshal(a[k], &one) != nil {
+			return nil, false, raise("TypeError", "%s must be a list of strings", k)
+		}
+		l = []string{one}
+	}
+	return l, true, nil
+}
+
+// params decodes a filter dict; Zenoss also accepts it JSON-encoded in a string.
+func (a args) params(k string) (map[string]any, error) {
+	if !a.present(k) {
+		return nil, nil
+	}
+	raw := a[k]
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		raw = []byte(s)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var p map[string]any
+	if err := dec.Decode(&p); err != nil {
+		return nil, raise("ValueError", "%s must be a dict", k)
+	}
+	return p, nil
+}
+
+// direct runs one Ext.Direct request. An error is one Zenoss raises outside
+// the method (bad action, unknown method): the whole HTTP request fails.
+func (s *Server) direct(raw json.RawMessage) (map[string]any, error) {
+	var req rpcRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, errors.New("Body is not a supported type")
+	}
+	if req.Action != "EventsRouter" {
+		return nil, fmt.Errorf("Action specified in request ('%s') is not named EventsRouter.", req.Action)
+	}
+	fn := s.method(req.Method)
+	if fn == nil {
+		return nil, fmt.Errorf("'%s' is not the name of a method on EventsRouter", req.Method)
+	}
+	a := args{}
+	if len(req.Data) > 0 && !isNull(req.Data[0]) {
+		if err := json.Unmarshal(req.Data[0], &a); err != nil {
+			return nil, errors.New("data[0] is not a dict")
+		}
+	}
+	result, err := fn(a)
+	if err != nil {
+		var ex *exception
+		if !errors.As(err, &ex) {
+			ex = &exception{class: "Exception", msg: err.Error()}
+		}
+		result = map[string]any{"success": false, "type": "exception", "msg": ex.Error()}
+	} else if _, ok := result["success"]; !ok {
+		result["success"] = true
+	}
+	s.mu.Lock()
+	s.calls++
+	uuid := fmt.Sprintf("5e1f0c3a-0000-4000-8000-%012x", s.calls)
+	s.mu.Unlock()
+	tid := req.TID
+	if tid == nil {
+		tid = json.RawMessage("null")
+	}
+	return map[string]any{"type": "rpc", "tid": tid, "action": req.Action, "method": req.Method, "uuid": uuid, "result": result}, nil
+}
+
+func (s *Server) method(name string) func(args) (map[string]any, error) {
+	switch name {
+	case "query":
+		return s.query
+	case "detail":
+		return s.detail
+	case "acknowledge":
+		return s.update("acknowledge", s.acknowledge)
+	case "close":
+		return s.update("close", s.close)
+	case "reopen":
+		return s.update("reopen", s.reopen)
+	case "write_log":
+		return s.writeLog
+	case "add_event":
+		return s.addEvent
+	case "updateDetails":
+		if s.opts.Version >= Version5 {
+			return s.updateDetails
+		}
+	}
+	return nil
+}
+
+func (s *Server) requireManage(method string) error {
+	if s.opts.ReadOnly {
+		return raise("Unauthorized", `Calling %s requires "Manage Events" permission`, method)
+	}
+	return nil
+}
+
+func (s *Server) query(a args) (map[string]any, error) {
+	err := a.signature("query", nil, []string{"limit", "start", "sort", "dir", "params", "exclusion_filter", "keys", "page", "archive", "uid", "detailFormat"}, false)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := a.int("limit", 0)
+	if err != nil {
+		return nil, err
+	}
+	start, err := a.int("start", 0)
+	if err != nil {
+		return nil, err
+	}
+	sortKey, err := a.str("sort", "lastTime")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := a.str("dir", "desc")
+	if err != nil {
+		return nil, err
+	}
+	params, err := a.params("params")
+	if err != nil {
+		return nil, err
+	}
+	keys, haveKeys, err := a.strings("keys")
+	if err != nil {
+		return nil, err
+	}
+	if !haveKeys && s.opts.Version == Version4 {
+		// 4.2 marshals with list(set(keys)).
+		return nil, raise("TypeError", "'NoneType' object is not iterable")
+	}
+	archive, err := a.bool("archive")
+	if err != nil {
+		return nil, err
+	}
+	detailFormat, err := a.bool("detailFormat")
+	if err != nil {
+		return nil, err
+	}
+	if a.present("exclusion_filter") {
+		return nil, raise("NotImplementedError", "the sandbox does not emulate exclusion_filter")
+	}
+	if uid, _ := a.str("uid", ""); uid != "" && uid != "/zport/dmd" && uid != "/zport/dmd/Events" && uid != "/zport/dmd/Devices" {
+		return nil, raise("NotImplementedError", "the sandbox does not emulate context uid %s", uid)
+	}
+	f, err := s.buildFilter(params)
+	if err != nil {
+		return nil, err
+	}
+	less, err := sortFunc(sortKey, dir)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > maxLimit {
+		limit = maxLimit
+	}
+	start = max(start, 0)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hits []*event
+	if !archive { // the sandbox keeps no archive
+		for _, e := range s.order {
+			if f.match(e) {
+				hits = append(hits, e)
+			}
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return less(hits[i], hits[j]) })
+	total := len(hits)
+	lo := min(start, total) // before adding: a huge start must not wrap
+	hits = hits[lo:min(lo+limit, total)]
+	events := make([]map[string]any, 0, len(hits))
+	for _, e := range hits {
+		var m map[string]any
+		if detailFormat {
+			m = s.renderDetail(e)
+		} else {
+			m = s.renderQuery(e)
+		}
+		if haveKeys {
+			m = selectKeys(m, e, keys)
+		}
+		events = append(events, m)
+	}
+	return map[string]any{"events": events, "totalCount": total, "asof": float64(s.opts.Now().UnixMicro()) / 1e6}, nil
+}
+
+// maxLimit caps a page, as ZEP does.
+const maxLimit = 1000
+
+func (s *Server) detail(a args) (map[string]any, error) {
+	if err := a.signature("detail", []string{"evid"}, nil, false); err != nil {
+		return nil, err
+	}
+	evid, err := a.str("evid", "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[evid]
+	if !ok {
+		return nil, errNotFound
+	}
+	return map[string]any{"event": []any{s.renderDetail(e)}}, nil
+}
+
+// update serves acknowledge, close and reopen: select events by evids
+// and/or params, apply the transition, and report {updated, total}.
+func (s *Server) update(method string, apply func(*event, string, int64) bool) func(args) (map[string]any, error) {
+	return func(a args) (map[string]any, error) {
+		optional := []string{"evids", "excludeIds", "params", "uid", "asof", "limit"}
+		if s.opts.Version >= Version5 {
+			optional = append(optional, "timeout")
+		}
+		if err := a.signature(method, nil, optional, false); err != nil {
+			return nil, err
+		}
+		if err := s.requireManage(method); err != nil {
+			return nil, err
+		}
+		evids, haveEvids, err := a.strings("evids")
+		if err != nil {
+			return nil, err
+		}
+		params, err := a.params("params")
+		if err != nil {
+			return nil, err
+		}
+		if !haveEvids && len(params) == 0 {
+			return nil, raise("NoFiltersException", "No event filters were specified.")
+		}
+		f, err := s.buildFilter(params)
+		if err != nil {
+			return nil, err
+		}
+		excluded := map[string]bool{}
+		if a.present("excludeIds") {
+			// The console sends a dict of evids; accept a list too.
+			var ids map[string]any
+			var l []string
+			switch {
+			case json.Unmarshal(a["excludeIds"], &ids) == nil:
+				for id := range ids {
+					excluded[id] = true
+				}
+			case json.Unmarshal(a["excludeIds"], &l) == nil:
+				for _, id := range l {
+					excluded[id] = true
+				}
+			default:
+				return nil, raise("TypeError", "excludeIds must be a dict")
+			}
+		}
+		asof := int64(-1)
+		if a.present("asof") {
+			var secs float64
+			if json.Unmarshal(a["asof"], &secs) != nil {
+				return nil, raise("TypeError", "asof must be a number")
+			}
+			asof = int64(secs * 1000)
+		}
+
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		now, user := s.nowMS(), s.user()
+		updated, total := 0, 0
+		for _, e := range s.order {
+			if (haveEvids && !slices.Contains(evids, e.evid)) || excluded[e.evid] || !f.match(e) {
+				continue
+			}
+			total++
+			if asof >= 0 && e.changed > asof {
+				continue // changed since the caller looked
+			}
+			if apply(e, user, now) {
+				updated++
+			}
+		}
+		return map[string]any{"data": map[string]any{"updated": updated, "total": total}}, nil
+	}
+}
+
+func (s *Server) writeLog(a args) (map[string]any, error) {
+	if err := a.signature("write_log", nil, []string{"evid", "message"}, false); err != nil {
+		return nil, err
+	}
+	if err := s.requireManage("write_log"); err != nil {
+		return nil, err
+	}
+	evid, err := a.str("evid", "")
+	if err != nil {
+		return nil, err
+	}
+	msg, err := a.str("message", "")
+	if err != nil {
+		return nil, err
+	}
+	if !a.present("message") {
+		return nil, raise("TypeError", "expected string or buffer")
+	}
+	if s.opts.Version >= Version5 {
+		msg = cleanHTML(msg) // since 5.0: stored as clean_html(message)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[evid]
+	if !ok {
+		return nil, errNotFound
+	}
+	e.log = append(e.log, note{user: s.user(), ms: s.nowMS(), message: msg})
+	return map[string]any{}, nil
+}
+
+// occurrenceFields are add_event keyword arguments that set event fields;
+// other keyword arguments become details.
+var occurrenceFields = map[string]func(*Occurrence, string){
+	"message":       func(o *Occurrence, v string) { o.Message = v },
+	"eventKey":      func(o *Occurrence, v string) { o.EventKey = v },
+	"agent":         func(o *Occurrence, v string) { o.Agent = v },
+	"dedupid":       func(o *Occurrence, v string) { o.DedupID = v },
+	"eventClassKey": func(o *Occurrence, v string) { o.EventClassKey = v },
+}
+
+func (s *Server) addEvent(a args) (map[string]any, error) {
+	required := []string{"summary", "device", "component", "severity", "evclasskey"}
+	optional := []string{"evclass"}
+	if s.opts.Version >= Version5 {
+		optional = append(optional, "monitor")
+	}
+	// **kwargs arrived with ZEN-22305 (2016), after 4.x.
+	if err := a.signature("add_event", required, optional, s.opts.Version >= Version5); err != nil {
+		return nil, err
+	}
+	if err := s.requireManage("add_event"); err != nil {
+		return nil, err
+	}
+	var o Occurrence
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"summary", &o.Summary}, {"device", &o.Device}, {"component", &o.Component}, {"evclasskey", &o.EventClassKey}, {"evclass", &o.EventClass}, {"monitor", &o.Monitor}} {
+		if *f.dst, err = a.str(f.key, ""); err != nil {
+			return nil, err
+		}
+	}
+	o.Device = strings.TrimSpace(o.Device) // ZEN-2479
+	if o.Severity, err = parseSeverity(a["severity"]); err != nil {
+		return nil, err
+	}
+	for k, raw := range a {
+		if slices.Contains(required, k) || slices.Contains(optional, k) || isNull(raw) {
+			continue
+		}
+		v := scalarString(raw)
+		if set, ok := occurrenceFields[k]; ok {
+			set(&o, v)
+			continue
+		}
+		if o.Details == nil {
+			o.Details = map[string]string{}
+		}
+		o.Details[k] = v
+	}
+	s.mu.Lock()
+	s.occur(o, s.nowMS())
+	s.mu.Unlock()
+	// The event is queued for zeneventd: no evid comes back.
+	return map[string]any{"msg": "Created event"}, nil
+}
+
+func parseSeverity(raw json.RawMessage) (Severity, error) {
+	v := scalarString(raw)
+	for i, n := range severityNames {
+		if strings.EqualFold(v, n) || v == strconv.Itoa(i) {
+			return Severity(i), nil
+		}
+	}
+	return 0, raise("ValueError", "invalid severity %q", v)
+}
+
+// scalarString renders a JSON value as Python's str() would, near enough.
+func scalarString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+func (s *Server) updateDetails(a args) (map[string]any, error) {
+	if err := a.signature("updateDetails", []string{"evid"}, nil, true); err != nil {
+		return nil, err
+	}
+	if err := s.requireManage("updateDetails"); err != nil {
+		return nil, err
+	}
+	evid, err := a.str("evid", "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[evid]
+	if !ok {
+		// updateDetails catches ServiceResponseError and fails with its text.
+		return map[string]any{"success": false, "msg": "Not Found"}, nil
+	}
+	for k, raw := range a {
+		switch {
+		case k == "evid":
+		case isNull(raw):
+			e.details[k] = []string{""}
+		default:
+			e.details[k] = []string{scalarString(raw)}
+		}
+	}
+	return map[string]any{"status": 200}, nil
+}
