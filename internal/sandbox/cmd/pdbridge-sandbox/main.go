@@ -5,7 +5,9 @@
 //	go run ./internal/sandbox/cmd/pdbridge-sandbox -listen 127.0.0.1:8080 [-token T]
 //
 // The PagerDuty REST API is at the root, the Events API at /v2/enqueue and
-// /v2/change/enqueue, and the sandbox controls under /_sandbox/. The first
+// /v2/change/enqueue, the sandbox controls under /_sandbox/, and the Zenoss
+// JSON API at /zport/dmd/evconsole_router (Basic auth with -zenoss-user and
+// -zenoss-password, timestamps as -zenoss-version writes them). The first
 // line on stdout is "pdbridge-sandbox listening on http://HOST:PORT" (the
 // real port when -listen asks for port 0). It runs until SIGINT or SIGTERM
 // and then shuts down gracefully.
@@ -24,7 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/endpoint"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/zenoss"
 )
 
 func main() {
@@ -37,8 +41,11 @@ func main() {
 }
 
 type config struct {
-	listen string
-	token  string
+	listen         string
+	token          string
+	zenossUser     string
+	zenossPassword string
+	zenossVersion  int
 }
 
 // handler mounts every emulator on one mux. PagerDuty owns the root
@@ -46,7 +53,7 @@ type config struct {
 func handler(cfg config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", pagerduty.New(pagerduty.Options{Token: cfg.token}))
-	// mux.Handle("/zport/", zenoss.New(...)) // the Zenoss JSON API goes here
+	mux.Handle("/zport/", zenoss.New(zenoss.Options{Username: cfg.zenossUser, Password: cfg.zenossPassword, Version: zenoss.Version(cfg.zenossVersion)}))
 	return mux
 }
 
@@ -56,8 +63,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "loopback `address` to serve on (host:port; port 0 picks a free port)")
 	fs.StringVar(&cfg.token, "token", "", "the only API `token` accepted (default: any non-empty token)")
+	fs.StringVar(&cfg.zenossUser, "zenoss-user", "admin", "Zenoss API `user`")
+	fs.StringVar(&cfg.zenossPassword, "zenoss-password", "zenoss", "Zenoss API `password`")
+	fs.IntVar(&cfg.zenossVersion, "zenoss-version", 6, "Zenoss `version` whose timestamp formats to emulate (4, 5 or 6)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.zenossVersion < 4 || cfg.zenossVersion > 6 {
+		return fmt.Errorf("-zenoss-version %d: use 4, 5 or 6", cfg.zenossVersion)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -71,7 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: handler(cfg), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "pdbridge-sandbox listening on http://%s\n", ln.Addr())
-	fmt.Fprintf(stdout, "  REST API at /, Events API at /v2/enqueue and /v2/change/enqueue, controls at /_sandbox/\n")
+	fmt.Fprintf(stdout, "  PagerDuty REST API at /, Events API at /v2/enqueue and /v2/change/enqueue, controls at /_sandbox/\n")
+	fmt.Fprintf(stdout, "  Zenoss %d.x JSON API at /zport/dmd/evconsole_router (user %q)\n", cfg.zenossVersion, cfg.zenossUser)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -98,10 +112,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("-listen %q: %v", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if endpoint.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("-listen %q: only loopback addresses (127.0.0.0/8, ::1, localhost) are allowed", addr)

@@ -80,6 +80,20 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Errorf("POST /v2/enqueue with a bad key = %d, want 400", resp.StatusCode)
 	}
 
+	zreq, _ := http.NewRequest(http.MethodPost, base+"/zport/dmd/evconsole_router",
+		strings.NewReader(`{"action":"EventsRouter","method":"query","tid":1,"type":"rpc","data":[{"limit":10}]}`))
+	zreq.Header.Set("Content-Type", "application/json")
+	zreq.SetBasicAuth("admin", "zenoss")
+	zresp, err := client.Do(zreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zbody, _ := io.ReadAll(zresp.Body)
+	zresp.Body.Close()
+	if zresp.StatusCode != http.StatusOK || !strings.Contains(string(zbody), `"success":true`) {
+		t.Errorf("Zenoss query = %d %s, want a successful result", zresp.StatusCode, zbody)
+	}
+
 	cancel()
 	select {
 	case err := <-done:
