@@ -61,11 +61,11 @@ func CheckSource(s Source, known Known) []FieldError {
 		errs = append(errs, FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(detail, args...)})
 	}
 	if known("kind") && !slices.Contains(SourceKinds, s.Kind) {
-		add("kind", "Unknown Source Kind", "Source %q has kind %q; pdbridge can synchronise with %s.", s.Name, s.Kind, strings.Join(SourceKinds, ", "))
+		add("kind", "Unknown Source Kind", "Kind %q is not one pdbridge can synchronise with: use %s.", s.Kind, strings.Join(SourceKinds, ", "))
 	}
 	if known("url") {
 		if _, err := endpoint.Check(s.URL, s.AllowInsecureHTTP); err != nil {
-			add("url", "Invalid Source URL", "Source %q: %v.", s.Name, err)
+			add("url", "Invalid Source URL", "%v.", err)
 		}
 	}
 	if known("kind") && known("username") && known("password") && known("api_key") {
@@ -73,30 +73,30 @@ func CheckSource(s Source, known Known) []FieldError {
 		case "zenoss":
 			basic := s.Username != "" || s.Password != ""
 			if basic && s.APIKey != "" {
-				add("api_key", "Conflicting Zenoss Credentials", "Source %q sets both username/password (Basic auth) and api_key (Zenoss Cloud); set one.", s.Name)
+				add("api_key", "Conflicting Zenoss Credentials", "Both username/password (Basic auth) and api_key (Zenoss Cloud) are set; set one.")
 			}
 			if !basic && s.APIKey == "" {
-				add("username", "Missing Zenoss Credentials", "Source %q needs username and password (Zenoss Resource Manager) or api_key (Zenoss Cloud).", s.Name)
+				add("username", "Missing Zenoss Credentials", "Zenoss needs username and password (Resource Manager) or api_key (Zenoss Cloud).")
 			}
 			if basic && (s.Username == "" || s.Password == "") {
 				field := "password"
 				if s.Username == "" {
 					field = "username"
 				}
-				add(field, "Incomplete Zenoss Credentials", "Source %q sets only one of username and password.", s.Name)
+				add(field, "Incomplete Zenoss Credentials", "Only one of username and password is set.")
 			}
 		case "icinga2":
 			if s.Username == "" || s.Password == "" {
-				add("username", "Missing Icinga 2 Credentials", "Source %q needs the username and password of an Icinga 2 API user.", s.Name)
+				add("username", "Missing Icinga 2 Credentials", "Icinga 2 needs the username and password of an API user.")
 			}
 		}
 	}
 	if known("ca_bundle") && s.CABundle != "" {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(s.CABundle)) {
-			add("ca_bundle", "Invalid CA Bundle", "Source %q: ca_bundle holds no PEM certificate.", s.Name)
+			add("ca_bundle", "Invalid CA Bundle", "ca_bundle holds no PEM certificate.")
 		}
 		if s.InsecureSkipVerify {
-			add("insecure_skip_verify", "Conflicting TLS Settings", "Source %q sets both ca_bundle and insecure_skip_verify; a CA bundle is pointless when verification is off.", s.Name)
+			add("insecure_skip_verify", "Conflicting TLS Settings", "Both ca_bundle and insecure_skip_verify are set; a CA bundle is pointless when verification is off.")
 		}
 	}
 	return errs

@@ -17,6 +17,10 @@ func Check(raw string, allowPlainHTTP bool) (*url.URL, error) {
 	if strings.TrimSpace(raw) != raw || raw == "" {
 		return nil, fmt.Errorf("%q is not a URL: it is empty or has surrounding spaces", raw)
 	}
+	if !strings.Contains(raw, "://") {
+		// Without it, "host:port" would parse as scheme "host".
+		return nil, fmt.Errorf("%q has no scheme: write it as https://%s", raw, raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error quotes the whole input, which may hold a password: say less.
@@ -24,8 +28,6 @@ func Check(raw string, allowPlainHTTP bool) (*url.URL, error) {
 	}
 	switch u.Scheme {
 	case "https", "http":
-	case "":
-		return nil, fmt.Errorf("%q has no scheme: write it as https://%s", raw, raw)
 	default:
 		return nil, fmt.Errorf("%q has scheme %q: only https (or http to a loopback address) is supported", raw, u.Scheme)
 	}

@@ -21,6 +21,7 @@ func TestCheck(t *testing.T) {
 		{raw: "http://10.0.0.5", wantErr: "not a loopback address"},
 		{raw: "http://127.0.0.1.example.com", wantErr: "not a loopback address"},
 		{raw: "zenoss.example.com", wantErr: "has no scheme"},
+		{raw: "am.example.com:9093", wantErr: "has no scheme"},
 		{raw: "ftp://zenoss.example.com", wantErr: `scheme "ftp"`},
 		{raw: "https://", wantErr: "has no host"},
 		{raw: "https://user:pw@zenoss.example.com", wantErr: "must not carry credentials"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	gopd "github.com/PagerDuty/go-pagerduty"
@@ -34,11 +33,11 @@ func (c *Client) GetService(ctx context.Context, id string) (*Service, error) {
 	return &out, nil
 }
 
-// FindServiceByName returns the service whose name is exactly name (PagerDuty's
-// `query` filter matches substrings, so every page is checked). Several
-// services with that name are an error, since the choice would be arbitrary.
+// FindServiceByName returns the service whose name is exactly name. PagerDuty
+// service names are unique, but its `query` filter matches substrings, so
+// every page is checked for the exact name.
 func (c *Client) FindServiceByName(ctx context.Context, name string) (*Service, error) {
-	var found []Service
+	var found *Service
 	err := paginate(ctx, func(offset, limit uint) (bool, error) {
 		resp, err := c.api.ListServicesWithContext(ctx, gopd.ListServiceOptions{Query: name, Limit: limit, Offset: offset})
 		if err != nil {
@@ -46,7 +45,9 @@ func (c *Client) FindServiceByName(ctx context.Context, name string) (*Service, 
 		}
 		for _, s := range resp.Services {
 			if s.Name == name {
-				found = append(found, serviceFrom(s))
+				svc := serviceFrom(s)
+				found = &svc
+				return false, nil
 			}
 		}
 		return resp.More, nil
@@ -54,18 +55,10 @@ func (c *Client) FindServiceByName(ctx context.Context, name string) (*Service, 
 	if err != nil {
 		return nil, wrap(ctx, fmt.Sprintf("listing services named %q", name), err)
 	}
-	switch len(found) {
-	case 0:
+	if found == nil {
 		return nil, fmt.Errorf("no PagerDuty service is named %q: %w", name, &Error{Status: 404, Message: "Not Found"})
-	case 1:
-		return &found[0], nil
-	default:
-		ids := make([]string, len(found))
-		for i, s := range found {
-			ids[i] = s.ID
-		}
-		return nil, fmt.Errorf("%d PagerDuty services are named %q (%s): look the service up by id instead", len(found), name, strings.Join(ids, ", "))
 	}
+	return found, nil
 }
 
 // CreateService creates a service on an escalation policy (used by the demo and tests).

@@ -218,13 +218,13 @@ func validateProvider(m providerModel) diag.Diagnostics {
 	}{{"api_url", m.APIURL}, {"events_url", m.EventsURL}} {
 		if known(u.v) {
 			if _, err := endpoint.Check(u.v.ValueString(), allowHTTP); err != nil {
-				diags.AddAttributeError(path.Root(u.attr), "Invalid PagerDuty URL", fmt.Sprintf("%s: %v.", u.attr, err))
+				attrError(&diags, path.Root(u.attr), "Invalid PagerDuty URL", fmt.Sprintf("%v.", err))
 			}
 		}
 	}
 	if known(m.UserEmail) {
 		if err := checkEmail(m.UserEmail.ValueString()); err != nil {
-			diags.AddAttributeError(path.Root("user_email"), "Invalid User Email", err.Error())
+			attrError(&diags, path.Root("user_email"), "Invalid User Email", err.Error())
 		}
 	}
 	checkDuration(&diags, path.Root("request_timeout"), m.RequestTimeout)
@@ -235,7 +235,7 @@ func validateProvider(m providerModel) diag.Diagnostics {
 			lo, err1 := config.ParseDuration(m.Retry.MinDelay.ValueString())
 			hi, err2 := config.ParseDuration(m.Retry.MaxDelay.ValueString())
 			if err1 == nil && err2 == nil && hi < lo {
-				diags.AddAttributeError(path.Root("retry").AtName("max_delay"), "Invalid Retry Delays", fmt.Sprintf("max_delay (%s) is shorter than min_delay (%s).", hi, lo))
+				attrError(&diags, path.Root("retry").AtName("max_delay"), "Invalid Retry Delays", fmt.Sprintf("max_delay (%s) is shorter than min_delay (%s).", hi, lo))
 			}
 		}
 	}
@@ -243,16 +243,23 @@ func validateProvider(m providerModel) diag.Diagnostics {
 		at := path.Root("sources").AtMapKey(name)
 		fields := map[string]types.String{"kind": s.Kind, "url": s.URL, "username": s.Username, "password": s.Password, "api_key": s.APIKey, "ca_bundle": s.CABundle}
 		for _, fe := range config.CheckSource(sourceFrom(name, s), func(f string) bool { return !fields[f].IsUnknown() }) {
-			diags.AddAttributeError(at.AtName(fe.Field), fe.Summary, fe.Detail)
+			attrError(&diags, at.AtName(fe.Field), fe.Summary, fe.Detail)
 		}
 		checkDuration(&diags, at.AtName("timeout"), s.Timeout)
 		if known(s.TimeZone) {
 			if _, err := time.LoadLocation(s.TimeZone.ValueString()); err != nil {
-				diags.AddAttributeError(at.AtName("time_zone"), "Unknown Time Zone", fmt.Sprintf("Source %q: %q is not an IANA time zone such as \"Europe/Berlin\" or \"UTC\".", name, s.TimeZone.ValueString()))
+				attrError(&diags, at.AtName("time_zone"), "Unknown Time Zone", fmt.Sprintf("%q is not an IANA time zone such as \"Europe/Berlin\" or \"UTC\".", s.TimeZone.ValueString()))
 			}
 		}
 	}
 	return diags
+}
+
+// attrError reports a provider-configuration error against its attribute and
+// names the attribute in the text too: Terraform can point only at the
+// provider block when the value sits inside a map or object literal.
+func attrError(diags *diag.Diagnostics, at path.Path, summary, detail string) {
+	diags.AddAttributeError(at, summary, at.String()+": "+detail)
 }
 
 // known is true for a value that is set and known at this point of the plan.
@@ -263,7 +270,7 @@ func checkDuration(diags *diag.Diagnostics, at path.Path, v types.String) {
 		return
 	}
 	if _, err := config.ParseDuration(v.ValueString()); err != nil {
-		diags.AddAttributeError(at, "Invalid Duration", err.Error())
+		attrError(diags, at, "Invalid Duration", err.Error())
 	}
 }
 

@@ -1,0 +1,214 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+func connectorConfig(sb *sandbox, serviceID, name, kind string) string {
+	return sb.providerConfig() + fmt.Sprintf(`
+resource "pdbridge_connector" "unix" {
+  name        = %q
+  service_id  = %q
+  source_kind = %q
+}
+`, name, serviceID, kind)
+}
+
+// captureIDs records the connector's ids from state, for out-of-band changes.
+func captureIDs(serviceID, integrationID *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources["pdbridge_connector.unix"]
+		if !ok {
+			return fmt.Errorf("pdbridge_connector.unix not in state")
+		}
+		*serviceID, *integrationID = rs.Primary.Attributes["service_id"], rs.Primary.Attributes["integration_id"]
+		return nil
+	}
+}
+
+func TestAccConnectorLifecycle(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "Unix team")
+	var serviceID, integrationID string
+	ctx := context.Background()
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{ // create
+				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix team", "zenoss"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("name"), knownvalue.StringExact("Zenoss: Unix team")),
+					statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("integration_key"), knownvalue.StringRegexp(regexp.MustCompile(`^[a-z0-9]{32}$`))),
+					statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile("^"+svc.ID+"/P[A-Z0-9]+$"))),
+					statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("events_url"), knownvalue.StringExact(sb.URL+"/v2/enqueue")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					captureIDs(&serviceID, &integrationID),
+					func(*terraform.State) error {
+						i, err := sb.Client.GetIntegration(ctx, serviceID, integrationID)
+						if err != nil {
+							return err
+						}
+						if i.Name != "Zenoss: Unix team" || i.Type != "events_api_v2_inbound_integration" {
+							return fmt.Errorf("integration in PagerDuty: %+v", i)
+						}
+						return nil
+					},
+				),
+			},
+			{ // rename in place, same integration and key
+				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "zenoss"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					i, err := sb.Client.GetIntegration(ctx, serviceID, integrationID)
+					if err != nil || i.Name != "Zenoss: Unix and AIX" {
+						return fmt.Errorf("after rename: %+v, %v", i, err)
+					}
+					return nil
+				},
+			},
+			{ // changing only source_kind touches nothing in PagerDuty
+				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("integration_id"), knownvalue.NotNull()),
+				}},
+			},
+			{ // import by SERVICE_ID/INTEGRATION_ID
+				ResourceName:            "pdbridge_connector.unix",
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"source_kind"}, // not stored in PagerDuty
+			},
+			{ // renamed behind Terraform's back: plan an update that restores the name
+				PreConfig: func() {
+					if _, err := sb.Client.RenameIntegration(ctx, serviceID, integrationID, "renamed in the UI"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					i, err := sb.Client.GetIntegration(ctx, serviceID, integrationID)
+					if err != nil || i.Name != "Zenoss: Unix and AIX" {
+						return fmt.Errorf("name not restored: %+v, %v", i, err)
+					}
+					return nil
+				},
+			},
+			{ // deleted behind Terraform's back: plan a create
+				PreConfig: func() {
+					if err := sb.Client.DeleteIntegration(ctx, serviceID, integrationID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					old := integrationID
+					if err := captureIDs(&serviceID, &integrationID)(s); err != nil {
+						return err
+					}
+					if integrationID == old {
+						return fmt.Errorf("integration %s was not recreated", old)
+					}
+					_, err := sb.Client.GetIntegration(ctx, serviceID, integrationID)
+					return err
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if _, err := sb.Client.GetIntegration(ctx, serviceID, integrationID); err == nil {
+				return fmt.Errorf("integration %s still exists after destroy", integrationID)
+			}
+			return nil
+		},
+	})
+}
+
+func TestAccConnectorMovesToAnotherService(t *testing.T) {
+	sb := startSandbox(t)
+	a, b := sb.service(t, "A"), sb.service(t, "B")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: connectorConfig(sb, a.ID, "c", "icinga2")},
+			{
+				Config: connectorConfig(sb, b.ID, "c", "icinga2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("service_id"), knownvalue.StringExact(b.ID)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccConnectorRejectsBadInput(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "bad input")
+	step := func(config, want string) resource.TestStep {
+		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(connectorConfig(sb, svc.ID, "x", "nagios"), `(?s)source_kind.*value must be one of`),
+			step(connectorConfig(sb, svc.ID, "", "zenoss"), `(?s)name.*string length must be between 1 and 255`),
+			step(connectorConfig(sb, "PNOSUCH", "x", "zenoss"), `(?s)service_id.*No PagerDuty service has id "PNOSUCH"`),
+		},
+	})
+}
+
+func TestAccConnectorImportRejectsOtherIDForms(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "import")
+	for _, id := range []string{"PINT1", svc.ID + ".PINT1", svc.ID + "/PINT1/extra", "/PINT1"} {
+		t.Run(id, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:        connectorConfig(sb, svc.ID, "x", "zenoss"),
+					ResourceName:  "pdbridge_connector.unix",
+					ImportState:   true,
+					ImportStateId: id,
+					ExpectError:   regexp.MustCompile(`(?s)Unexpected Format of ID.*SERVICE_ID/INTEGRATION_ID`),
+				}},
+			})
+		})
+	}
+}
+
+func TestParseConnectorID(t *testing.T) {
+	if s, i, ok := parseConnectorID("PSVC1/PINT2"); !ok || s != "PSVC1" || i != "PINT2" {
+		t.Fatalf("got %q %q %v", s, i, ok)
+	}
+	for _, bad := range []string{"", "PSVC1", "PSVC1/", "/PINT2", "PSVC1/PINT2/x", " PSVC1/PINT2", "PSVC1.PINT2"} {
+		if _, _, ok := parseConnectorID(bad); ok {
+			t.Errorf("parseConnectorID(%q) accepted", bad)
+		}
+	}
+}

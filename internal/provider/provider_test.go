@@ -1,0 +1,235 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
+	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
+)
+
+const (
+	testToken = "sandbox-token"
+	testEmail = "sandbox-admin@example.com"
+)
+
+// testAccProtoV6ProviderFactories runs the provider in-process.
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"pdbridge": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// testAccPreCheck runs before plugin-testing looks for Terraform: without a
+// CLI it would try a download and then os.Exit the whole test binary.
+func testAccPreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") != "" {
+		return
+	}
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Skip("SKIPPING ACCEPTANCE TEST: terraform CLI not found on PATH (install it or set TF_ACC_TERRAFORM_PATH)")
+	}
+}
+
+// sandbox is a PagerDuty sandbox started for one test, with a client on it.
+type sandbox struct {
+	*pdsandbox.Server
+	URL    string
+	Client *pagerduty.Client
+}
+
+func startSandbox(t *testing.T) *sandbox {
+	t.Helper()
+	sb := pdsandbox.New(pdsandbox.Options{Token: testToken})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	c, err := pagerduty.New(pagerduty.Config{
+		Token: testToken, UserEmail: testEmail, APIURL: srv.URL, EventsURL: srv.URL,
+		Retry: httpretry.Policy{MaxRetries: 2, MinWait: 5 * time.Millisecond, MaxWait: 20 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sandbox{Server: sb, URL: srv.URL, Client: c}
+}
+
+// service creates a service in the sandbox through its API.
+func (s *sandbox) service(t *testing.T, name string) *pagerduty.Service {
+	t.Helper()
+	svc, err := s.Client.CreateService(context.Background(), name, "created by a test", s.DefaultEscalationPolicyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// providerConfig is the provider block aimed at the sandbox, with fast retries.
+func (s *sandbox) providerConfig() string {
+	return fmt.Sprintf(`
+provider "pdbridge" {
+  token      = %[2]q
+  user_email = %[3]q
+  api_url    = %[1]q
+  events_url = %[1]q
+  retry = {
+    max_retries = 2
+    min_delay   = "10ms"
+    max_delay   = "50ms"
+  }
+}
+`, s.URL, testToken, testEmail)
+}
+
+func TestAccProviderConfigRejectsBadValuesAtPlan(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "checks")
+	body := func(provider string) string {
+		return provider + fmt.Sprintf(`
+data "pdbridge_service" "s" {
+  id = %q
+}`, svc.ID)
+	}
+	withSources := func(sources string) string {
+		return body(fmt.Sprintf(`
+provider "pdbridge" {
+  token      = %q
+  user_email = %q
+  api_url    = %q
+  events_url = %q
+  sources    = %s
+}`, testToken, testEmail, sb.URL, sb.URL, sources))
+	}
+	cases := []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"unknown kind", withSources(`{ z = { kind = "nagios", url = "https://z.example.com" } }`), `(?s)Unknown Source Kind.*sources\["z"\]\.kind: Kind "nagios"`},
+		{"malformed url", withSources(`{ z = { kind = "alertmanager", url = "am.example.com:9093" } }`), `(?s)Invalid Source URL.*sources\["z"\]\.url: .*has no scheme`},
+		{"plain http to a remote host", withSources(`{ z = { kind = "alertmanager", url = "http://am.example.com:9093" } }`), `(?s)Invalid Source URL.*sources\["z"\]\.url: .*not a\s+loopback\s+address`},
+		{"zenoss without credentials", withSources(`{ z = { kind = "zenoss", url = "https://z.example.com" } }`), `(?s)Missing Zenoss Credentials.*sources\["z"\]\.username:`},
+		{"zenoss with both credentials", withSources(`{ z = { kind = "zenoss", url = "https://z.example.com", username = "u", password = "p", api_key = "k" } }`), `(?s)Conflicting Zenoss Credentials.*sources\["z"\]\.api_key:`},
+		{"bad timeout", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", timeout = "soon" } }`), `(?s)Invalid Duration.*sources\["z"\]\.timeout: "soon" is not a duration`},
+		{"bad time zone", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", time_zone = "Mars/Olympus" } }`), `(?s)Unknown Time Zone.*sources\["z"\]\.time_zone: "Mars/Olympus"`},
+		{"bad ca bundle", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", ca_bundle = "not pem" } }`), `(?s)Invalid CA Bundle.*sources\["z"\]\.ca_bundle:`},
+		{"bad api url", body(fmt.Sprintf(`provider "pdbridge" {
+  token   = "t"
+  api_url = "http://api.example.com"
+}`)), `(?s)Invalid PagerDuty URL.*api_url: .*plain http`},
+		{"bad email", body(fmt.Sprintf(`provider "pdbridge" {
+  token      = "t"
+  user_email = "bridge"
+  api_url    = %q
+}`, sb.URL)), `(?s)Invalid User Email.*user_email: "bridge" is not an email`},
+		{"bad region", body(`provider "pdbridge" {
+  token          = "t"
+  service_region = "apac"
+}`), `(?s)service_region.*value must be one of`},
+		{"bad retry", body(fmt.Sprintf(`provider "pdbridge" {
+  token   = "t"
+  api_url = %q
+  retry   = { max_retries = 50, min_delay = "1s", max_delay = "10ms" }
+}`, sb.URL)), `(?s)retry.max_retries.*between 0 and 10`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+			})
+		})
+	}
+}
+
+func TestAccProviderAcceptsOptInsAndLoopbackHTTP(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "opt-ins")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "pdbridge" {
+  token      = %q
+  user_email = %q
+  api_url    = %q
+  events_url = %q
+  sources = {
+    zenoss_prod = { kind = "zenoss", url = "https://zenoss.example.com/cz0", api_key = "k" }
+    lab_am      = { kind = "alertmanager", url = "http://alertmanager.lab:9093", allow_insecure_http = true }
+    icinga      = { kind = "icinga2", url = "https://127.0.0.1:5665", username = "u", password = "p", insecure_skip_verify = true, timeout = "5s" }
+  }
+}
+data "pdbridge_service" "s" {
+  id = %q
+}`, testToken, testEmail, sb.URL, sb.URL, svc.ID),
+		}},
+	})
+}
+
+func TestAccProviderWithoutTokenExplainsWhy(t *testing.T) {
+	t.Setenv("PAGERDUTY_TOKEN", "")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      `data "pdbridge_service" "s" { id = "PSVC1" }`,
+			ExpectError: regexp.MustCompile(`(?s)PagerDuty Not Configured.*PAGERDUTY_TOKEN`),
+		}},
+	})
+}
+
+func TestSecretsAreSensitive(t *testing.T) {
+	resp := providerSchema(t)
+	for _, attr := range []string{"token"} {
+		if !resp.Provider.Block.Attributes[indexOf(t, resp.Provider.Block.Attributes, attr)].Sensitive {
+			t.Errorf("provider attribute %s is not sensitive", attr)
+		}
+	}
+	sources := resp.Provider.Block.Attributes[indexOf(t, resp.Provider.Block.Attributes, "sources")]
+	for _, a := range sources.NestedType.Attributes {
+		want := a.Name == "password" || a.Name == "api_key"
+		if a.Sensitive != want {
+			t.Errorf("sources.%s sensitive = %v, want %v", a.Name, a.Sensitive, want)
+		}
+	}
+	conn := resp.ResourceSchemas["pdbridge_connector"].Block.Attributes
+	if !conn[indexOf(t, conn, "integration_key")].Sensitive {
+		t.Error("pdbridge_connector.integration_key is not sensitive")
+	}
+}
+
+func providerSchema(t *testing.T) *tfprotov6.GetProviderSchemaResponse {
+	t.Helper()
+	srv, err := testAccProtoV6ProviderFactories["pdbridge"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(resp.Diagnostics) > 0 {
+		t.Fatalf("schema: %v %v", err, resp.Diagnostics)
+	}
+	return resp
+}
+
+func indexOf(t *testing.T, attrs []*tfprotov6.SchemaAttribute, name string) int {
+	t.Helper()
+	for i, a := range attrs {
+		if a.Name == name {
+			return i
+		}
+	}
+	t.Fatalf("no attribute %s", name)
+	return -1
+}
