@@ -72,7 +72,7 @@ if ! terraform apply -auto-approve -input=false -no-color "${vars[@]}" >"$work/a
   echo "demo: terraform apply failed" >&2
   exit 1
 fi
-sed -n '/Terraform used the selected providers/,$p' "$work/apply.log"
+sed -n '/Terraform used the selected providers/,/Apply complete/p' "$work/apply.log"
 
 echo "== what Terraform made"
 terraform output -no-color 2>/dev/null
