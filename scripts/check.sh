@@ -51,4 +51,11 @@ set -e
 passed=$(grep -c '^ok ' "$tmp/test.log" || true)
 failed=$(grep -c '^FAIL' "$tmp/test.log" || true)
 echo "packages: $passed passed, $failed failed"
+
+echo "== terraform test (examples/routing, against the sandbox)"
+if [[ -n "${tf:-}" ]]; then
+  scripts/terraform-test.sh || status=1
+else
+  echo "skipped: needs terraform"
+fi
 exit "$status"

@@ -357,11 +357,11 @@ func durationOr(v types.String, def time.Duration) time.Duration {
 }
 
 func (p *PdbridgeProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewConnectorResource}
+	return []func() resource.Resource{NewConnectorResource, NewRoutingTransformResource}
 }
 
 func (p *PdbridgeProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewServiceDataSource}
+	return []func() datasource.DataSource{NewServiceDataSource, NewRouteDataSource}
 }
 
 func (p *PdbridgeProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
