@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 )
 
@@ -26,6 +28,7 @@ var (
 	_ resource.Resource                = &ConnectorResource{}
 	_ resource.ResourceWithConfigure   = &ConnectorResource{}
 	_ resource.ResourceWithImportState = &ConnectorResource{}
+	_ resource.ResourceWithModifyPlan  = &ConnectorResource{}
 )
 
 // ConnectorResource is a PagerDuty Events API v2 integration on a service.
@@ -44,6 +47,9 @@ type connectorModel struct {
 	IntegrationID  types.String `tfsdk:"integration_id"`
 	IntegrationKey types.String `tfsdk:"integration_key"`
 	EventsURL      types.String `tfsdk:"events_url"`
+	Kibana         types.Object `tfsdk:"kibana"`
+	RudderStack    types.Object `tfsdk:"rudderstack"`
+	Device42       types.Object `tfsdk:"device42"`
 }
 
 func (r *ConnectorResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -92,8 +98,119 @@ func (r *ConnectorResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
+			"kibana": schema.SingleNestedAttribute{
+				MarkdownDescription: "For `source_kind = \"kibana\"` (null otherwise): a Kibana PagerDuty connector for this integration, ready for Kibana's connector API or `elasticstack_kibana_action_connector`.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"connector_type_id": schema.StringAttribute{MarkdownDescription: "The Kibana connector type, `.pagerduty`.", Computed: true},
+					"api_url":           schema.StringAttribute{MarkdownDescription: "The connector's API URL: the Events API v2 enqueue URL. With Kibana's `xpack.actions.allowedHosts`, its host must be allowed there.", Computed: true},
+					"config":            schema.StringAttribute{MarkdownDescription: "The connector's `config` as JSON: `{\"apiUrl\": ...}`.", Computed: true},
+					"secrets":           schema.StringAttribute{MarkdownDescription: "The connector's `secrets` as JSON: `{\"routingKey\": ...}`.", Computed: true, Sensitive: true},
+				},
+			},
+			"rudderstack": schema.SingleNestedAttribute{
+				MarkdownDescription: "For `source_kind = \"rudderstack\"` (null otherwise): the settings of a RudderStack PagerDuty destination, and which track-call field becomes which Events API field.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"routing_key":                schema.StringAttribute{MarkdownDescription: "The destination's *PagerDuty Routing Key*.", Computed: true, Sensitive: true},
+					"dedup_key_field_identifier": schema.StringAttribute{MarkdownDescription: "The destination's *dedup_key Field Identifier*: `" + events.RudderStackDedupKeyField + "`, so that track calls carry the dedup key there (RudderStack otherwise uses the message id on triggers, and refuses acknowledge and resolve).", Computed: true},
+					"destination_config":         schema.StringAttribute{MarkdownDescription: "The destination's config as JSON: `{\"routingKey\": ..., \"dedupKeyFieldIdentifier\": ...}`.", Computed: true, Sensitive: true},
+					"alert_event_mapping":        schema.MapAttribute{MarkdownDescription: "Track-call field → Events API field for alert events (the default): `event` is the summary, `properties.action` the event action (default `trigger`), `properties.severity` the severity (default `critical`), and so on.", Computed: true, ElementType: types.StringType},
+					"change_event_mapping":       schema.MapAttribute{MarkdownDescription: "Track-call field → Events API field for change events (track calls whose `integrations` object sets `pagerduty.type = \"changeEvent\"`).", Computed: true, ElementType: types.StringType},
+				},
+			},
+			"device42": schema.SingleNestedAttribute{
+				MarkdownDescription: "For `source_kind = \"device42\"` (null otherwise): the values of a Device42 PagerDuty external integration (Device42 16.14.00 or later), which Device42 alert rules send events through.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"integration_type": schema.StringAttribute{MarkdownDescription: "The external integration type, `PagerDuty`.", Computed: true},
+					"url":              schema.StringAttribute{MarkdownDescription: "The Events API v2 enqueue URL.", Computed: true},
+					"integration_key":  schema.StringAttribute{MarkdownDescription: "The integration key (routing key).", Computed: true, Sensitive: true},
+				},
+			},
 		},
 	}
+}
+
+var (
+	kibanaType = map[string]attr.Type{
+		"connector_type_id": types.StringType, "api_url": types.StringType, "config": types.StringType, "secrets": types.StringType,
+	}
+	rudderStackType = map[string]attr.Type{
+		"routing_key": types.StringType, "dedup_key_field_identifier": types.StringType, "destination_config": types.StringType,
+		"alert_event_mapping": types.MapType{ElemType: types.StringType}, "change_event_mapping": types.MapType{ElemType: types.StringType},
+	}
+	device42Type = map[string]attr.Type{
+		"integration_type": types.StringType, "url": types.StringType, "integration_key": types.StringType,
+	}
+)
+
+// ModifyPlan derives the push-source exports in the plan, so that they show
+// their real values (or unknown, until a new integration has its key) and
+// follow changes of source_kind without a perpetual diff.
+func (r *ConnectorResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan connectorModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	eventsURL := plan.EventsURL
+	if eventsURL.IsUnknown() && r.data != nil && r.data.pagerduty != nil {
+		eventsURL = types.StringValue(r.data.pagerduty.EnqueueURL()) // what Create will set
+	}
+	plan.setExports(eventsURL)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// setExports derives the push-source exports from source_kind, the key and
+// eventsURL: null for other kinds, unknown parts where an input is unknown.
+func (m *connectorModel) setExports(eventsURL types.String) {
+	m.Kibana, m.RudderStack, m.Device42 = types.ObjectNull(kibanaType), types.ObjectNull(rudderStackType), types.ObjectNull(device42Type)
+	if m.SourceKind.IsUnknown() {
+		m.Kibana, m.RudderStack, m.Device42 = types.ObjectUnknown(kibanaType), types.ObjectUnknown(rudderStackType), types.ObjectUnknown(device42Type)
+		return
+	}
+	url, key := eventsURL.ValueString(), m.IntegrationKey.ValueString()
+	// value is v, unless one of what it is derived from is not known yet.
+	value := func(v string, from ...types.String) attr.Value {
+		for _, f := range from {
+			if f.IsUnknown() {
+				return types.StringUnknown()
+			}
+		}
+		return types.StringValue(v)
+	}
+	switch m.SourceKind.ValueString() {
+	case "kibana":
+		k := events.KibanaConnector(url, key)
+		m.Kibana = types.ObjectValueMust(kibanaType, map[string]attr.Value{
+			"connector_type_id": types.StringValue(k.ConnectorTypeID), "api_url": value(k.APIURL, eventsURL),
+			"config": value(k.Config, eventsURL), "secrets": value(k.Secrets, m.IntegrationKey),
+		})
+	case "rudderstack":
+		d := events.RudderStackDestination(key)
+		m.RudderStack = types.ObjectValueMust(rudderStackType, map[string]attr.Value{
+			"routing_key": value(d.RoutingKey, m.IntegrationKey), "dedup_key_field_identifier": types.StringValue(d.DedupKeyFieldIdentifier),
+			"destination_config":  value(d.DestinationConfig, m.IntegrationKey),
+			"alert_event_mapping": exportMap(d.AlertEventMapping), "change_event_mapping": exportMap(d.ChangeEventMapping),
+		})
+	case "device42":
+		d := events.Device42Integration(url, key)
+		m.Device42 = types.ObjectValueMust(device42Type, map[string]attr.Value{
+			"integration_type": types.StringValue(d.IntegrationType), "url": value(d.URL, eventsURL), "integration_key": value(d.IntegrationKey, m.IntegrationKey),
+		})
+	}
+}
+
+func exportMap(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
 }
 
 func (r *ConnectorResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -146,6 +263,7 @@ func (m *connectorModel) fill(i *pagerduty.Integration, c *pagerduty.Client) {
 	m.Name = types.StringValue(i.Name)
 	m.IntegrationKey = types.StringValue(i.IntegrationKey)
 	m.EventsURL = types.StringValue(c.EnqueueURL())
+	m.setExports(m.EventsURL)
 }
 
 func (r *ConnectorResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

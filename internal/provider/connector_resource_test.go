@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -209,6 +210,147 @@ func TestParseConnectorID(t *testing.T) {
 	for _, bad := range []string{"", "PSVC1", "PSVC1/", "/PINT2", "PSVC1/PINT2/x", " PSVC1/PINT2", "PSVC1.PINT2"} {
 		if _, _, ok := parseConnectorID(bad); ok {
 			t.Errorf("parseConnectorID(%q) accepted", bad)
+		}
+	}
+}
+
+// keyFrom checks an export that carries the connector's integration key.
+func keyFrom(attr, format string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a := s.RootModule().Resources["pdbridge_connector.unix"].Primary.Attributes
+		key := a["integration_key"]
+		if len(key) != 32 {
+			return fmt.Errorf("integration_key %q", key)
+		}
+		if want := fmt.Sprintf(format, key); a[attr] != want {
+			return fmt.Errorf("%s = %q, want %q", attr, a[attr], want)
+		}
+		return nil
+	}
+}
+
+func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "Push sources")
+	const c = "pdbridge_connector.unix"
+	at := func(attr string, more ...string) tfjsonpath.Path {
+		p := tfjsonpath.New(attr)
+		for _, m := range more {
+			p = p.AtMapKey(m)
+		}
+		return p
+	}
+	enqueue := sb.URL + "/v2/enqueue"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{ // Kibana: known at plan, except the secret of an integration not created yet
+				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "kibana"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(c, at("kibana", "connector_type_id"), knownvalue.StringExact(".pagerduty")),
+					plancheck.ExpectKnownValue(c, at("kibana", "config"), knownvalue.StringExact(`{"apiUrl":"`+enqueue+`"}`)),
+					plancheck.ExpectUnknownValue(c, at("kibana", "secrets")),
+					plancheck.ExpectKnownValue(c, at("rudderstack"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(c, at("device42"), knownvalue.Null()),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(c, at("kibana", "api_url"), knownvalue.StringExact(enqueue)),
+				},
+				Check: keyFrom("kibana.secrets", `{"routingKey":"%s"}`),
+			},
+			{ // Changing source_kind re-plans the exports with their values, in place
+				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "rudderstack"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(c, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(c, at("kibana"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(c, at("rudderstack", "routing_key"), knownvalue.StringRegexp(regexp.MustCompile(`^[a-z0-9]{32}$`))),
+					plancheck.ExpectKnownValue(c, at("rudderstack", "dedup_key_field_identifier"), knownvalue.StringExact("properties.dedupKey")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(c, at("rudderstack", "alert_event_mapping"), knownvalue.MapPartial(map[string]knownvalue.Check{
+						"event":               knownvalue.StringExact("payload.summary"),
+						"properties.dedupKey": knownvalue.StringExact("dedup_key"),
+						"properties.action":   knownvalue.StringExact("event_action"),
+						"properties.severity": knownvalue.StringExact("payload.severity"),
+						"properties.linkURLs": knownvalue.StringExact("links"),
+					})),
+					statecheck.ExpectKnownValue(c, at("rudderstack", "change_event_mapping"), knownvalue.MapSizeExact(6)),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					keyFrom("rudderstack.routing_key", "%s"),
+					keyFrom("rudderstack.destination_config", `{"routingKey":"%s","dedupKeyFieldIdentifier":"properties.dedupKey"}`),
+				),
+			},
+			{ // No perpetual diff
+				Config:           connectorConfig(sb, svc.ID, "Kibana alerts", "rudderstack"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "device42"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(c, at("device42", "integration_type"), knownvalue.StringExact("PagerDuty")),
+					statecheck.ExpectKnownValue(c, at("device42", "url"), knownvalue.StringExact(enqueue)),
+					statecheck.ExpectKnownValue(c, at("rudderstack"), knownvalue.Null()),
+				},
+				Check: keyFrom("device42.integration_key", "%s"),
+			},
+			{ // Imported, the connector has no source_kind (PagerDuty does not store it), so no exports yet
+				ResourceName:            c,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"source_kind", "device42"},
+			},
+			{ // Sensitive parts stay sensitive: Terraform refuses to output them unmarked
+				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "device42") + `
+output "key" {
+  value = pdbridge_connector.unix.device42.integration_key
+}`,
+				ExpectError: regexp.MustCompile(`Output refers to sensitive values`),
+			},
+		},
+	})
+}
+
+func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "Imported")
+	i, err := sb.Client.CreateEventsV2Integration(context.Background(), svc.ID, "Device42 alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const c = "pdbridge_connector.unix"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: connectorConfig(sb, svc.ID, "Device42 alerts", "device42") + fmt.Sprintf(`
+import {
+  to = pdbridge_connector.unix
+  id = "%s/%s"
+}`, svc.ID, i.ID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(c, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(c, tfjsonpath.New("device42").AtMapKey("url"), knownvalue.StringExact(sb.URL+"/v2/enqueue")),
+				plancheck.ExpectKnownValue(c, tfjsonpath.New("device42").AtMapKey("integration_key"), knownvalue.StringExact(i.IntegrationKey)),
+			}},
+			Check: keyFrom("device42.integration_key", "%s"),
+		}},
+	})
+}
+
+func TestConnectorExportsMarkSecretsSensitive(t *testing.T) {
+	attrs := providerSchema(t).ResourceSchemas["pdbridge_connector"].Block.Attributes
+	want := map[string][]string{"kibana": {"secrets"}, "rudderstack": {"routing_key", "destination_config"}, "device42": {"integration_key"}}
+	for obj, secrets := range want {
+		a := attrs[indexOf(t, attrs, obj)]
+		if !a.Computed || a.NestedType == nil {
+			t.Fatalf("%s is not a computed nested object", obj)
+		}
+		for _, n := range a.NestedType.Attributes {
+			if sensitive := slices.Contains(secrets, n.Name); n.Sensitive != sensitive {
+				t.Errorf("%s.%s sensitive = %v, want %v", obj, n.Name, n.Sensitive, sensitive)
+			}
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/endpoint"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 )
@@ -62,6 +63,7 @@ type providerModel struct {
 	EventsURL         types.String           `tfsdk:"events_url"`
 	ServiceRegion     types.String           `tfsdk:"service_region"`
 	AllowInsecureHTTP types.Bool             `tfsdk:"allow_insecure_http"`
+	AllowedHosts      types.List             `tfsdk:"allowed_hosts"`
 	RequestTimeout    types.String           `tfsdk:"request_timeout"`
 	Retry             *retryModel            `tfsdk:"retry"`
 	Sources           map[string]sourceModel `tfsdk:"sources"`
@@ -120,6 +122,11 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"allow_insecure_http": schema.BoolAttribute{
 				MarkdownDescription: "Allow `api_url` and `events_url` to use plain `http` to a host that is not a loopback address. Off by default: the token would cross the network in clear text.",
 				Optional:            true,
+			},
+			"allowed_hosts": schema.ListAttribute{
+				MarkdownDescription: "Hosts events may be sent to, as Kibana's `xpack.actions.allowedHosts`: bare host names or IP addresses, `*` for any. When set, an events URL (`events_url`, or the `service_region`'s) whose host is not listed is an error at plan time, before any request. Unset, any host is allowed.",
+				Optional:            true,
+				ElementType:         types.StringType,
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Timeout of each PagerDuty request attempt, as a duration (`30s` by default).",
@@ -227,6 +234,11 @@ func validateProvider(m providerModel) diag.Diagnostics {
 			attrError(&diags, path.Root("user_email"), "Invalid User Email", err.Error())
 		}
 	}
+	if hosts := allowedHosts(&diags, m.AllowedHosts); hosts != nil && known(m.EventsURL) {
+		if err := events.CheckHostAllowed(m.EventsURL.ValueString(), hosts); err != nil {
+			attrError(&diags, path.Root("events_url"), "Events URL Not Allowed", err.Error()+".")
+		}
+	}
 	checkDuration(&diags, path.Root("request_timeout"), m.RequestTimeout)
 	if m.Retry != nil {
 		checkDuration(&diags, path.Root("retry").AtName("min_delay"), m.Retry.MinDelay)
@@ -250,6 +262,42 @@ func validateProvider(m providerModel) diag.Diagnostics {
 			if _, err := time.LoadLocation(s.TimeZone.ValueString()); err != nil {
 				attrError(&diags, at.AtName("time_zone"), "Unknown Time Zone", fmt.Sprintf("%q is not an IANA time zone such as \"Europe/Berlin\" or \"UTC\".", s.TimeZone.ValueString()))
 			}
+		}
+	}
+	return diags
+}
+
+// allowedHosts checks each allowed_hosts entry and returns the list, or nil
+// when it is unset or not known yet.
+func allowedHosts(diags *diag.Diagnostics, list types.List) []string {
+	if list.IsNull() || list.IsUnknown() {
+		return nil
+	}
+	var hosts []string
+	for i, v := range list.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() {
+			return nil
+		}
+		if err := events.CheckAllowedHostEntry(s.ValueString()); err != nil {
+			attrError(diags, path.Root("allowed_hosts").AtListIndex(i), "Invalid Allowed Host", err.Error()+".")
+		}
+		hosts = append(hosts, s.ValueString())
+	}
+	return hosts
+}
+
+// checkRegionEventsHost applies allowed_hosts to the service region's events
+// host when no events_url is set: only known once the environment is read.
+func checkRegionEventsHost(m providerModel) diag.Diagnostics {
+	var diags, checked diag.Diagnostics // entries were checked by validateProvider
+	hosts := allowedHosts(&checked, m.AllowedHosts)
+	if hosts == nil || !m.EventsURL.IsNull() {
+		return nil
+	}
+	if u, err := pagerduty.DefaultEventsURL(m.ServiceRegion.ValueString()); err == nil {
+		if err := events.CheckHostAllowed(u, hosts); err != nil {
+			attrError(&diags, path.Root("allowed_hosts"), "Events URL Not Allowed", err.Error()+".")
 		}
 	}
 	return diags
@@ -295,6 +343,10 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 	fromEnv(&m.APIURL, envAPIURL)
 	fromEnv(&m.EventsURL, envEventsURL)
 	resp.Diagnostics.Append(validateProvider(m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(checkRegionEventsHost(m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -365,9 +417,9 @@ func (p *PdbridgeProvider) DataSources(_ context.Context) []func() datasource.Da
 }
 
 func (p *PdbridgeProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return nil
+	return []func() ephemeral.EphemeralResource{NewEventEphemeralResource}
 }
 
 func (p *PdbridgeProvider) Actions(_ context.Context) []func() action.Action {
-	return nil
+	return []func() action.Action{NewEventAction, NewChangeEventAction}
 }

@@ -1,0 +1,630 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
+	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
+)
+
+// Actions need Terraform 1.14, so these tests drive them through the plugin
+// protocol as Terraform does: GetProviderSchema, ValidateProviderConfig,
+// ConfigureProvider, then ValidateActionConfig, PlanAction and InvokeAction,
+// stopping at the first step with an error.
+
+// actionProtocol is the provider server, configured against a sandbox.
+type actionProtocol struct {
+	t       *testing.T
+	srv     tfprotov6.ProviderServer
+	actions tfprotov6.ActionServer
+	schema  *tfprotov6.GetProviderSchemaResponse
+}
+
+// newActionProtocol starts the provider and configures it with the sandbox's
+// provider attributes (fast retries) plus extra.
+func newActionProtocol(t *testing.T, sb *sandbox, extra map[string]tftypes.Value) (*actionProtocol, []*tfprotov6.Diagnostic) {
+	t.Helper()
+	srv, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, ok := srv.(tfprotov6.ActionServer)
+	if !ok {
+		t.Fatal("the provider server does not serve actions")
+	}
+	ctx := context.Background()
+	schema, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(schema.Diagnostics) > 0 {
+		t.Fatalf("schema: %v %v", err, schema.Diagnostics)
+	}
+	p := &actionProtocol{t: t, srv: srv, actions: actions, schema: schema}
+	typ := mustType[tftypes.Object](schema.Provider.ValueType())
+	retryType := mustType[tftypes.Object](typ.AttributeTypes["retry"])
+	attrs := map[string]tftypes.Value{
+		"token": tfString(testToken), "user_email": tfString(testEmail), "api_url": tfString(sb.URL), "events_url": tfString(sb.URL),
+		"retry": tfObject(retryType, map[string]tftypes.Value{
+			"max_retries": tftypes.NewValue(tftypes.Number, big.NewFloat(2)), "min_delay": tfString("10ms"), "max_delay": tfString("50ms"),
+		}),
+	}
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	config := p.dynamic(typ, tfObject(typ, attrs))
+	v, err := srv.ValidateProviderConfig(ctx, &tfprotov6.ValidateProviderConfigRequest{Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasErrorDiag(v.Diagnostics) {
+		return p, v.Diagnostics
+	}
+	c, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.0", Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, c.Diagnostics
+}
+
+// configuredActions is newActionProtocol for a configuration that must succeed.
+func configuredActions(t *testing.T, sb *sandbox, extra map[string]tftypes.Value) *actionProtocol {
+	t.Helper()
+	p, diags := newActionProtocol(t, sb, extra)
+	if hasErrorDiag(diags) {
+		t.Fatalf("provider configuration failed: %s", describeDiags(diags))
+	}
+	return p
+}
+
+// actionRun is what one action run produced, and the step it stopped at.
+type actionRun struct {
+	step     string // "validate", "plan" or "invoke"
+	diags    []*tfprotov6.Diagnostic
+	progress []string
+}
+
+// run validates, plans and invokes an action whose configuration sets attrs
+// (every other attribute null), as Terraform would.
+func (p *actionProtocol) run(actionType string, attrs map[string]tftypes.Value) actionRun {
+	p.t.Helper()
+	ctx := context.Background()
+	config := p.actionConfig(actionType, attrs)
+	v, err := p.actions.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: config})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if hasErrorDiag(v.Diagnostics) {
+		return actionRun{step: "validate", diags: v.Diagnostics}
+	}
+	pl, err := p.actions.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: actionType, Config: config,
+		ClientCapabilities: &tfprotov6.PlanActionClientCapabilities{DeferralAllowed: false}})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if hasErrorDiag(pl.Diagnostics) {
+		return actionRun{step: "plan", diags: pl.Diagnostics}
+	}
+	return p.invoke(actionType, config)
+}
+
+// invoke runs InvokeAction alone; the action runs only while its events are drained.
+func (p *actionProtocol) invoke(actionType string, config *tfprotov6.DynamicValue) actionRun {
+	p.t.Helper()
+	stream, err := p.actions.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: actionType, Config: config})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	res := actionRun{step: "invoke"}
+	completed := 0
+	for ev := range stream.Events {
+		switch e := ev.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			res.progress = append(res.progress, e.Message)
+		case tfprotov6.CompletedInvokeActionEventType:
+			completed++
+			res.diags = e.Diagnostics
+		}
+	}
+	if completed != 1 {
+		p.t.Fatalf("%d completed events, want exactly 1", completed)
+	}
+	return res
+}
+
+func (p *actionProtocol) actionType(actionType string) tftypes.Object {
+	p.t.Helper()
+	s, ok := p.schema.ActionSchemas[actionType]
+	if !ok {
+		p.t.Fatalf("no action %s", actionType)
+	}
+	return mustType[tftypes.Object](s.Schema.ValueType())
+}
+
+func (p *actionProtocol) actionConfig(actionType string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	typ := p.actionType(actionType)
+	return p.dynamic(typ, tfObject(typ, attrs))
+}
+
+func (p *actionProtocol) dynamic(typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+	p.t.Helper()
+	dv, err := tfprotov6.NewDynamicValue(typ, v)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return &dv
+}
+
+// tfObject is a value of typ with attrs set and every other attribute null.
+func tfObject(typ tftypes.Object, attrs map[string]tftypes.Value) tftypes.Value {
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		if v, ok := attrs[name]; ok {
+			vals[name] = v
+		} else {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	for name := range attrs {
+		if _, ok := typ.AttributeTypes[name]; !ok {
+			panic("no attribute " + name)
+		}
+	}
+	return tftypes.NewValue(typ, vals)
+}
+
+// tfObjectList is a list attribute of typ.AttributeTypes[name] holding objects.
+func tfObjectList(typ tftypes.Object, name string, elems ...map[string]tftypes.Value) tftypes.Value {
+	lt := mustType[tftypes.List](typ.AttributeTypes[name])
+	et := mustType[tftypes.Object](lt.ElementType)
+	var vals []tftypes.Value
+	for _, e := range elems {
+		vals = append(vals, tfObject(et, e))
+	}
+	return tftypes.NewValue(lt, vals)
+}
+
+// mustType asserts a schema type the test relies on.
+func mustType[T tftypes.Type](t tftypes.Type) T {
+	v, ok := t.(T)
+	if !ok {
+		panic(fmt.Sprintf("type %s is not a %T", t, v))
+	}
+	return v
+}
+
+func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+func tfUnknownString() tftypes.Value { return tftypes.NewValue(tftypes.String, tftypes.UnknownValue) }
+
+func hasErrorDiag(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+func describeDiags(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "[%v] %v: %s: %s\n", d.Severity, d.Attribute, d.Summary, d.Detail)
+	}
+	return b.String()
+}
+
+// errorDiagAt returns the error diagnostic against the attribute at steps
+// (names and list indexes), failing when there is none.
+func errorDiagAt(t *testing.T, diags []*tfprotov6.Diagnostic, steps ...any) *tfprotov6.Diagnostic {
+	t.Helper()
+	want := tftypes.NewAttributePath()
+	for _, s := range steps {
+		switch s := s.(type) {
+		case string:
+			want = want.WithAttributeName(s)
+		case int:
+			want = want.WithElementKeyInt(s)
+		}
+	}
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError && d.Attribute != nil && d.Attribute.Equal(want) {
+			return d
+		}
+	}
+	t.Fatalf("no error at %v in:\n%s", want, describeDiags(diags))
+	return nil
+}
+
+// routingKey creates a service with an Events API v2 integration and returns its routing key.
+func (s *sandbox) routingKey(t *testing.T, service string) (*pagerduty.Service, string) {
+	t.Helper()
+	svc := s.service(t, service)
+	i, err := s.Client.CreateEventsV2Integration(context.Background(), svc.ID, "pdbridge test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, i.IntegrationKey
+}
+
+// incident returns the one incident with the dedup key, failing otherwise.
+func (s *sandbox) incident(t *testing.T, dedupKey string) pagerduty.Incident {
+	t.Helper()
+	list, err := s.Client.ListIncidents(context.Background(), pagerduty.IncidentFilter{IncidentKey: dedupKey, AllDates: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("%d incidents with key %q, want 1", len(list), dedupKey)
+	}
+	return list[0]
+}
+
+const enqueueRoute = "POST /v2/enqueue"
+
+func TestEventActionTriggersAcknowledgesAndResolvesAnIncident(t *testing.T) {
+	sb := startSandbox(t)
+	svc, key := sb.routingKey(t, "web")
+	p := configuredActions(t, sb, nil)
+	send := func(action string) actionRun {
+		t.Helper()
+		res := p.run("pdbridge_event", map[string]tftypes.Value{
+			"routing_key": tfString(key), "event_action": tfString(action), "dedup_key": tfString("web-01/disk"),
+			"summary": tfString("Disk full on web-01"), "source": tfString("web-01"), "severity": tfString("critical"),
+		})
+		if res.step != "invoke" || hasErrorDiag(res.diags) {
+			t.Fatalf("%s stopped at %s: %s", action, res.step, describeDiags(res.diags))
+		}
+		want := fmt.Sprintf(`PagerDuty accepted the %s event: status "success", dedup_key "web-01/disk" (Event processed).`, action)
+		if res.progress[len(res.progress)-1] != want {
+			t.Errorf("%s progress %q, want it to end with %q", action, res.progress, want)
+		}
+		return res
+	}
+
+	res := send("trigger")
+	if res.progress[0] != "Sending a trigger event to "+sb.URL+"/v2/enqueue." {
+		t.Errorf("progress %q", res.progress)
+	}
+	inc := sb.incident(t, "web-01/disk")
+	if inc.Status != "triggered" || inc.Title != "Disk full on web-01" || inc.ServiceID != svc.ID {
+		t.Fatalf("after trigger: %+v", inc)
+	}
+	send("trigger") // the same key while open: grouped into the same incident
+	if got := sb.incident(t, "web-01/disk"); got.ID != inc.ID {
+		t.Fatalf("a second trigger opened incident %s", got.ID)
+	}
+	send("acknowledge")
+	if got := sb.incident(t, "web-01/disk"); got.Status != "acknowledged" {
+		t.Fatalf("after acknowledge: %s", got.Status)
+	}
+	send("resolve")
+	if got := sb.incident(t, "web-01/disk"); got.Status != "resolved" {
+		t.Fatalf("after resolve: %s", got.Status)
+	}
+	outcomes := []string{}
+	for _, e := range sb.Events() {
+		outcomes = append(outcomes, e.Outcome)
+	}
+	want := []string{pdsandbox.OutcomeTriggered, pdsandbox.OutcomeDeduplicated, pdsandbox.OutcomeAcknowledged, pdsandbox.OutcomeResolved}
+	if !reflect.DeepEqual(outcomes, want) {
+		t.Errorf("PagerDuty saw %v, want %v", outcomes, want)
+	}
+}
+
+func TestEventActionAppliesKibanasDefaults(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "defaults")
+	p := configuredActions(t, sb, nil)
+	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key)})
+	if hasErrorDiag(res.diags) {
+		t.Fatal(describeDiags(res.diags))
+	}
+	events := sb.Events()
+	if len(events) != 1 {
+		t.Fatalf("%d events sent", len(events))
+	}
+	ev := events[0]
+	payload, _ := ev.Event["payload"].(map[string]any)
+	want := map[string]any{"summary": "No summary provided.", "severity": "info", "source": "pdbridge"}
+	if ev.EventAction != "trigger" || !reflect.DeepEqual(payload, want) {
+		t.Errorf("sent %v, want a trigger with payload %v", ev.Event, want)
+	}
+	// PagerDuty generated the dedup key; the action reports it, and it names the incident.
+	if !strings.Contains(res.progress[len(res.progress)-1], fmt.Sprintf("dedup_key %q", ev.DedupKey)) {
+		t.Errorf("progress %q does not report dedup key %s", res.progress, ev.DedupKey)
+	}
+	if inc := sb.incident(t, ev.DedupKey); inc.Title != "No summary provided." {
+		t.Errorf("incident %+v", inc)
+	}
+}
+
+func TestEventActionSendsEveryField(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "fields")
+	p := configuredActions(t, sb, nil)
+	typ := p.actionType("pdbridge_event")
+	details := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"build": tftypes.Number, "tags": tftypes.Tuple{ElementTypes: []tftypes.Type{tftypes.String, tftypes.Bool}},
+		"host": tftypes.Object{AttributeTypes: map[string]tftypes.Type{"name": tftypes.String}},
+	}}
+	res := p.run("pdbridge_event", map[string]tftypes.Value{
+		"routing_key": tfString(key), "dedup_key": tfString("db/replication"), "summary": tfString("Replication lag"), "source": tfString("db-02"),
+		"severity": tfString("warning"), "timestamp": tfString("2025-06-01T14:00:00+02:00"), "class": tfString("lag"), "component": tfString("postgres"),
+		"group": tfString("db"), "client": tfString("Grafana"), "client_url": tfString("https://grafana.example.com/d/db"),
+		"custom_details": tftypes.NewValue(details, map[string]tftypes.Value{
+			"build": tftypes.NewValue(tftypes.Number, big.NewFloat(42.5)),
+			"tags":  tftypes.NewValue(details.AttributeTypes["tags"], []tftypes.Value{tfString("prod"), tftypes.NewValue(tftypes.Bool, true)}),
+			"host":  tftypes.NewValue(details.AttributeTypes["host"], map[string]tftypes.Value{"name": tfString("db-02")}),
+		}),
+		"links":  tfObjectList(typ, "links", map[string]tftypes.Value{"href": tfString("https://runbooks.example.com/lag"), "text": tfString("Runbook")}),
+		"images": tfObjectList(typ, "images", map[string]tftypes.Value{"src": tfString("https://graphs.example.com/lag.png"), "alt": tfString("lag")}),
+	})
+	if hasErrorDiag(res.diags) {
+		t.Fatal(describeDiags(res.diags))
+	}
+	got := sb.Events()[0].Event
+	delete(got, "routing_key")
+	want := map[string]any{
+		"event_action": "trigger", "dedup_key": "db/replication", "client": "Grafana", "client_url": "https://grafana.example.com/d/db",
+		"payload": map[string]any{
+			"summary": "Replication lag", "source": "db-02", "severity": "warning", "timestamp": "2025-06-01T12:00:00Z",
+			"class": "lag", "component": "postgres", "group": "db",
+			"custom_details": map[string]any{"build": 42.5, "tags": []any{"prod", true}, "host": map[string]any{"name": "db-02"}},
+		},
+		"links":  []any{map[string]any{"href": "https://runbooks.example.com/lag", "text": "Runbook"}},
+		"images": []any{map[string]any{"src": "https://graphs.example.com/lag.png", "alt": "lag"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("PagerDuty received\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestEventActionRejectsBadInputBeforeSending(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "rules")
+	p := configuredActions(t, sb, nil)
+	typ := p.actionType("pdbridge_event")
+	cases := []struct {
+		name  string
+		attrs map[string]tftypes.Value
+		at    []any
+		want  string
+	}{
+		{"unknown event action", map[string]tftypes.Value{"event_action": tfString("escalate")}, []any{"event_action"}, "Invalid Event Action"},
+		{"acknowledge without dedup key", map[string]tftypes.Value{"event_action": tfString("acknowledge")}, []any{"dedup_key"}, "Missing Dedup Key"},
+		{"resolve without dedup key", map[string]tftypes.Value{"event_action": tfString("resolve")}, []any{"dedup_key"}, "Missing Dedup Key"},
+		{"dedup key over 255", map[string]tftypes.Value{"dedup_key": tfString(strings.Repeat("k", 256))}, []any{"dedup_key"}, "Dedup Key Too Long"},
+		{"summary over 1024", map[string]tftypes.Value{"summary": tfString(strings.Repeat("s", 1025))}, []any{"summary"}, "Summary Too Long"},
+		{"unknown severity", map[string]tftypes.Value{"severity": tfString("fatal")}, []any{"severity"}, "Invalid Severity"},
+		{"timestamp not ISO 8601", map[string]tftypes.Value{"timestamp": tfString("last tuesday")}, []any{"timestamp"}, "Invalid Timestamp"},
+		{"timestamp without zone", map[string]tftypes.Value{"timestamp": tfString("2025-06-01T12:00:00")}, []any{"timestamp"}, "Invalid Timestamp"},
+		{"custom details not an object", map[string]tftypes.Value{"custom_details": tfString("disk full")}, []any{"custom_details"}, "Invalid Custom Details"},
+		{"empty link", map[string]tftypes.Value{"links": tfObjectList(typ, "links", map[string]tftypes.Value{"href": tfString("")})}, []any{"links", 0, "href"}, "Missing Link"},
+		{"image over http", map[string]tftypes.Value{"images": tfObjectList(typ, "images", map[string]tftypes.Value{"src": tfString("http://graphs.example.com/a.png")})}, []any{"images", 0, "src"}, "Invalid Image Source"},
+		{"relative client url", map[string]tftypes.Value{"client_url": tfString("/d/db")}, []any{"client_url"}, "Invalid Client URL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.attrs["routing_key"] = tfString(key)
+			res := p.run("pdbridge_event", c.attrs)
+			if res.step != "validate" {
+				t.Fatalf("not refused at validation but at %s: %s", res.step, describeDiags(res.diags))
+			}
+			if d := errorDiagAt(t, res.diags, c.at...); d.Summary != c.want {
+				t.Errorf("error %q, want %q", d.Summary, c.want)
+			}
+		})
+	}
+	if n := sb.Faults().Count(enqueueRoute); n != 0 {
+		t.Errorf("%d events reached PagerDuty", n)
+	}
+}
+
+func TestEventActionChecksValuesKnownOnlyAtPlan(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "late")
+	p := configuredActions(t, sb, nil)
+	ctx := context.Background()
+	// At validation the summary comes from a resource not created yet: nothing to check.
+	v, err := p.actions.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: "pdbridge_event",
+		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfUnknownString()})})
+	if err != nil || hasErrorDiag(v.Diagnostics) {
+		t.Fatalf("an unknown summary was refused: %v %s", err, describeDiags(v.Diagnostics))
+	}
+	// At plan it is known, and too long.
+	pl, err := p.actions.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: "pdbridge_event",
+		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfString(strings.Repeat("s", 2000))})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := errorDiagAt(t, pl.Diagnostics, "summary"); d.Summary != "Summary Too Long" {
+		t.Errorf("plan error %q", d.Summary)
+	}
+}
+
+func TestEventActionWarnsAboutFieldsAnAcknowledgeIgnores(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "warn")
+	p := configuredActions(t, sb, nil)
+	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "event_action": tfString("acknowledge"),
+		"dedup_key": tfString("k"), "severity": tfString("critical")})
+	if res.step != "invoke" || hasErrorDiag(res.diags) {
+		t.Fatalf("stopped at %s: %s", res.step, describeDiags(res.diags))
+	}
+	v, _ := p.actions.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: "pdbridge_event",
+		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "event_action": tfString("acknowledge"), "dedup_key": tfString("k"), "severity": tfString("critical")})})
+	if len(v.Diagnostics) != 1 || v.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
+		!v.Diagnostics[0].Attribute.Equal(tftypes.NewAttributePath().WithAttributeName("severity")) {
+		t.Errorf("want one warning on severity, got:\n%s", describeDiags(v.Diagnostics))
+	}
+	if got := sb.Events()[0]; got.Outcome != pdsandbox.OutcomeIgnored || got.Event["payload"] != nil {
+		t.Errorf("acknowledge of nothing: outcome %s, event %v", got.Outcome, got.Event)
+	}
+}
+
+func TestEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "throttled")
+	p := configuredActions(t, sb, nil)
+	sb.Faults().Set(fault.Faults{RoutePrefix: enqueueRoute, RateLimit: 1, RateLimitReset: time.Second})
+	start := time.Now()
+	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "dedup_key": tfString("throttled"), "summary": tfString("Throttled once")})
+	elapsed := time.Since(start)
+	if hasErrorDiag(res.diags) {
+		t.Fatalf("the throttled event failed: %s", describeDiags(res.diags))
+	}
+	if n := sb.Faults().Count(enqueueRoute); n != 2 {
+		t.Errorf("%d requests, want the 429 and one retry", n)
+	}
+	if elapsed < time.Second {
+		t.Errorf("retried after %v, before the announced 1s reset", elapsed)
+	}
+	if inc := sb.incident(t, "throttled"); inc.Status != "triggered" {
+		t.Errorf("incident %+v", inc)
+	}
+}
+
+func TestEventActionReportsPagerDutysRefusal(t *testing.T) {
+	sb := startSandbox(t)
+	p := configuredActions(t, sb, nil)
+	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(strings.Repeat("0", 32))})
+	if res.step != "invoke" || len(res.diags) != 1 {
+		t.Fatalf("stopped at %s with %s", res.step, describeDiags(res.diags))
+	}
+	d := res.diags[0]
+	if d.Summary != "PagerDuty Rejected the Event" || !strings.Contains(d.Detail, "400 (invalid event): Event object is invalid: Invalid routing key") {
+		t.Errorf("diagnostic %s: %s", d.Summary, d.Detail)
+	}
+	if strings.Contains(d.Detail, strings.Repeat("0", 32)) {
+		t.Error("the diagnostic shows the routing key")
+	}
+}
+
+func TestEventsToAHostNotInAllowedHostsAreRefusedBeforeAnyRequest(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "allowed")
+	hosts := func(hs ...string) map[string]tftypes.Value {
+		var vals []tftypes.Value
+		for _, h := range hs {
+			vals = append(vals, tfString(h))
+		}
+		return map[string]tftypes.Value{"allowed_hosts": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vals)}
+	}
+
+	// events_url (the sandbox, 127.0.0.1) is not allowed: refused when the provider is validated.
+	_, diags := newActionProtocol(t, sb, hosts("events.pagerduty.com"))
+	d := errorDiagAt(t, diags, "events_url")
+	if d.Summary != "Events URL Not Allowed" || !strings.Contains(d.Detail, `host "127.0.0.1" is not in allowed_hosts (events.pagerduty.com)`) {
+		t.Errorf("diagnostic %s: %s", d.Summary, d.Detail)
+	}
+
+	// No events_url: the region's host, events.pagerduty.com, is checked once configured.
+	extra := hosts("127.0.0.1")
+	extra["events_url"] = tftypes.NewValue(tftypes.String, nil)
+	_, diags = newActionProtocol(t, sb, extra)
+	if d := errorDiagAt(t, diags, "allowed_hosts"); !strings.Contains(d.Detail, `host "events.pagerduty.com" is not in allowed_hosts`) {
+		t.Errorf("diagnostic %s: %s", d.Summary, d.Detail)
+	}
+
+	// Malformed entries are named.
+	_, diags = newActionProtocol(t, sb, hosts("127.0.0.1", "https://events.pagerduty.com"))
+	if d := errorDiagAt(t, diags, "allowed_hosts", 1); d.Summary != "Invalid Allowed Host" {
+		t.Errorf("diagnostic %s: %s", d.Summary, d.Detail)
+	}
+
+	if n := sb.Faults().Count(enqueueRoute); n != 0 {
+		t.Fatalf("%d events were sent to a host not allowed", n)
+	}
+	// Listed, it is allowed.
+	p := configuredActions(t, sb, hosts("events.pagerduty.com", "127.0.0.1"))
+	if res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key)}); hasErrorDiag(res.diags) {
+		t.Fatalf("an allowed host was refused: %s", describeDiags(res.diags))
+	}
+	if n := sb.Faults().Count(enqueueRoute); n != 1 {
+		t.Errorf("%d events sent, want 1", n)
+	}
+}
+
+func TestEventActionSchema(t *testing.T) {
+	resp := providerSchema(t)
+	s, ok := resp.ActionSchemas["pdbridge_event"]
+	if !ok {
+		t.Fatal("no pdbridge_event action")
+	}
+	attrs := s.Schema.Block.Attributes
+	rk := attrs[indexOf(t, attrs, "routing_key")]
+	if !rk.Required {
+		t.Error("routing_key is optional")
+	}
+	for _, a := range attrs {
+		if a.Name != "routing_key" && a.Required {
+			t.Errorf("%s is required; every other field has Kibana's default or is optional", a.Name)
+		}
+	}
+}
+
+// With Terraform 1.14 or later, the action runs from a resource's action_trigger.
+func TestAccEventActionFromActionTrigger(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "trigger")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: sb.providerConfig() + fmt.Sprintf(`
+resource "terraform_data" "release" {
+  input = "v1"
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.pdbridge_event.page]
+    }
+  }
+}
+
+action "pdbridge_event" "page" {
+  config {
+    routing_key = %q
+    dedup_key   = "release/v1"
+    summary     = "Release v1 needs attention"
+    severity    = "warning"
+  }
+}
+`, key),
+			Check: func(*terraform.State) error {
+				list, err := sb.Client.ListIncidents(context.Background(), pagerduty.IncidentFilter{IncidentKey: "release/v1", AllDates: true})
+				if err != nil || len(list) != 1 || list[0].Title != "Release v1 needs attention" {
+					return fmt.Errorf("incidents %+v, %v", list, err)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// The routing key never appears in what the action reports.
+func TestEventActionNeverShowsTheRoutingKey(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "secret")
+	p := configuredActions(t, sb, nil)
+	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfString("s")})
+	for _, m := range res.progress {
+		if regexp.MustCompile(key).MatchString(m) {
+			t.Errorf("progress shows the routing key: %q", m)
+		}
+	}
+}
