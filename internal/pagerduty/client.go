@@ -57,18 +57,18 @@ type Config struct {
 // Client talks to one PagerDuty account.
 type Client struct {
 	api       *gopd.Client
-	http      *http.Client
+	http      *http.Client // REST: token, From on writes, retries
+	events    *http.Client // Events API: no token, no From, same retries
 	apiURL    string
 	eventsURL string
 	token     string
 	from      string
 }
 
-// New validates cfg and returns a client. It makes no request.
+// New validates cfg and returns a client. It makes no request. A client
+// without a token can still send events (they carry their routing key); REST
+// calls then fail with PagerDuty's 401, so callers check HasToken first.
 func New(cfg Config) (*Client, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("no PagerDuty API token: set token in the provider configuration or PAGERDUTY_TOKEN")
-	}
 	if cfg.UserEmail != "" {
 		if _, err := mail.ParseAddress(cfg.UserEmail); err != nil {
 			return nil, fmt.Errorf("user_email %q is not an email address", cfg.UserEmail)
@@ -88,13 +88,15 @@ func New(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	hc := httpretry.NewClient(httpretry.Options{Policy: cfg.Retry, Timeout: timeout, Transport: cfg.Transport, OnRetry: cfg.OnRetry})
+	retrying := httpretry.NewClient(httpretry.Options{Policy: cfg.Retry, Timeout: timeout, Transport: cfg.Transport, OnRetry: cfg.OnRetry}).Transport
 	ua := firstNonEmpty(cfg.UserAgent, "terraform-provider-pdbridge")
-	hc.Transport = headers{next: hc.Transport, from: cfg.UserEmail, userAgent: ua}
+	rest := &http.Client{Transport: headers{next: retrying, from: cfg.UserEmail, userAgent: ua}}
+	// The Events API authenticates by routing key and has no From.
+	events := &http.Client{Transport: headers{next: retrying, userAgent: ua}}
 	api := gopd.NewClient(cfg.Token, gopd.WithAPIEndpoint(apiURL), gopd.WithV2EventsAPIEndpoint(eventsURL), func(c *gopd.Client) {
-		c.HTTPClient = hc
+		c.HTTPClient = rest
 	})
-	return &Client{api: api, http: hc, apiURL: apiURL, eventsURL: eventsURL, token: cfg.Token, from: cfg.UserEmail}, nil
+	return &Client{api: api, http: rest, events: events, apiURL: apiURL, eventsURL: eventsURL, token: cfg.Token, from: cfg.UserEmail}, nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -105,6 +107,9 @@ func firstNonEmpty(vs ...string) string {
 	}
 	return ""
 }
+
+// HasToken reports whether REST calls can authenticate.
+func (c *Client) HasToken() bool { return c.token != "" }
 
 // APIURL is the REST API root in use.
 func (c *Client) APIURL() string { return c.apiURL }

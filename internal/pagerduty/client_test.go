@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -215,7 +216,6 @@ func TestListIncidentsFollowsPages(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	for _, cfg := range []Config{
-		{},
 		{Token: "t", UserEmail: "not-an-email"},
 		{Token: "t", Region: "apac"},
 	} {
@@ -226,5 +226,28 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	c, err := New(Config{Token: "t", Region: "eu"})
 	if err != nil || c.APIURL() != "https://api.eu.pagerduty.com" || c.EnqueueURL() != "https://events.eu.pagerduty.com/v2/enqueue" {
 		t.Fatalf("eu endpoints: %v %v", c, err)
+	}
+}
+
+func TestEventsNeedNoTokenAndCarryNoFrom(t *testing.T) {
+	var headers http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		headers = r.Header.Clone()
+		writeJSON(w, 202, map[string]any{"status": "success", "message": "Event processed", "dedup_key": "k1"})
+	}))
+	defer srv.Close()
+	c, err := New(Config{UserEmail: "bridge@example.com", APIURL: srv.URL, EventsURL: srv.URL, Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HasToken() {
+		t.Fatal("a client built without a token claims one")
+	}
+	res, err := c.SendAlertEvent(context.Background(), AlertEvent{RoutingKey: strings.Repeat("a", 32), EventAction: "resolve", DedupKey: "k1"})
+	if err != nil || res.DedupKey != "k1" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if headers.Get("Authorization") != "" || headers.Get("From") != "" || !strings.HasPrefix(headers.Get("User-Agent"), "terraform-provider-pdbridge") {
+		t.Fatalf("event headers: %v", headers)
 	}
 }

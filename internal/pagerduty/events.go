@@ -140,7 +140,7 @@ func (c *Client) postEvent(ctx context.Context, op, target string, ev any) (*Eve
 	// credential the Events API takes, and the REST token must not travel there.
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	resp, err := c.events.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", op, ctx.Err())

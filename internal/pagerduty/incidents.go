@@ -90,7 +90,7 @@ func (c *Client) UpdateIncidents(ctx context.Context, updates []IncidentUpdate) 
 		end := min(start+MaxBulkIncidents, len(updates))
 		batch := make([]gopd.ManageIncidentsOptions, 0, end-start)
 		for _, u := range updates[start:end] {
-			batch = append(batch, gopd.ManageIncidentsOptions{ID: u.ID, Type: "incident_reference", Status: u.Status, Resolution: u.Resolution})
+			batch = append(batch, gopd.ManageIncidentsOptions{ID: u.ID, Status: u.Status, Resolution: u.Resolution}) // go-pagerduty sets type
 		}
 		if _, err := c.api.ManageIncidentsWithContext(ctx, c.from, batch); err != nil {
 			return applied, wrap(ctx, fmt.Sprintf("updating incidents %d-%d of %d", start+1, end, len(updates)), err)

@@ -221,7 +221,7 @@ func eventsClient(d *providerData, diags *diag.Diagnostics) *pagerduty.Client {
 		diags.AddError("Provider Not Configured", "The pdbridge provider was not configured before sending an event. Please report this issue to the provider developers.")
 		return nil
 	}
-	c, ds := d.PagerDuty()
+	c, ds := d.Events()
 	diags.Append(ds...)
 	return c
 }

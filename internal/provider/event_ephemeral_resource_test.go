@@ -190,3 +190,40 @@ func TestEventEphemeralResourceRoutingKeyIsSensitive(t *testing.T) {
 		t.Error("dedup_key must be optional (input) and computed (PagerDuty's answer)")
 	}
 }
+
+// A pipeline that only sends events holds a routing key, not a REST token.
+func TestAccEventEphemeralResourceNeedsNoAPIToken(t *testing.T) {
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "token-less")
+	t.Setenv("PAGERDUTY_TOKEN", "")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccEchoFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "pdbridge" {
+  events_url = %q
+}
+ephemeral "pdbridge_event" "page" {
+  routing_key = %q
+  dedup_key   = "tokenless/1"
+  summary     = "sent without a REST token"
+}
+provider "echo" {
+  data = ephemeral.pdbridge_event.page
+}
+resource "echo" "test" {}
+`, sb.URL, key),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("status"), knownvalue.StringExact("success")),
+			},
+			Check: func(*terraform.State) error {
+				if inc := sb.incident(t, "tokenless/1"); inc.Title != "sent without a REST token" {
+					return fmt.Errorf("incident %+v", inc)
+				}
+				return nil
+			},
+		}},
+	})
+}

@@ -98,7 +98,7 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 		MarkdownDescription: "Declares the integration between monitoring tools (Zenoss, Icinga 2, Alertmanager, and push sources such as Device42, RudderStack and Kibana) and PagerDuty as code.",
 		Attributes: map[string]schema.Attribute{
 			"token": schema.StringAttribute{
-				MarkdownDescription: "PagerDuty REST API token. Defaults to the `" + envToken + "` environment variable. Never written to state or logs.",
+				MarkdownDescription: "PagerDuty REST API token. Defaults to the `" + envToken + "` environment variable. Never written to state or logs. Everything but sending events needs it (events carry their routing key).",
 				Optional:            true,
 				Sensitive:           true,
 			},

@@ -19,8 +19,19 @@ type providerData struct {
 	sources      map[string]config.Source
 }
 
-// PagerDuty returns the client, or a diagnostic saying why there is none.
+// PagerDuty returns the REST client, or a diagnostic saying why there is none.
 func (d *providerData) PagerDuty() (*pagerduty.Client, diag.Diagnostics) {
+	c, diags := d.Events()
+	if c != nil && !c.HasToken() {
+		diags.AddError("PagerDuty Not Configured", "The provider has no PagerDuty API token: set token in the provider configuration or PAGERDUTY_TOKEN.")
+		return nil, diags
+	}
+	return c, diags
+}
+
+// Events returns the client for the Events API, which needs no token: events
+// carry their routing key.
+func (d *providerData) Events() (*pagerduty.Client, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if d.pagerduty == nil {
 		diags.AddError("PagerDuty Not Configured", fmt.Sprintf("The provider cannot reach PagerDuty: %v.", d.pagerdutyErr))

@@ -122,10 +122,10 @@ provider "pdbridge" {
 		{"bad timeout", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", timeout = "soon" } }`), `(?s)Invalid Duration.*sources\["z"\]\.timeout: "soon" is not a duration`},
 		{"bad time zone", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", time_zone = "Mars/Olympus" } }`), `(?s)Unknown Time Zone.*sources\["z"\]\.time_zone: "Mars/Olympus"`},
 		{"bad ca bundle", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", ca_bundle = "not pem" } }`), `(?s)Invalid CA Bundle.*sources\["z"\]\.ca_bundle:`},
-		{"bad api url", body(fmt.Sprintf(`provider "pdbridge" {
+		{"bad api url", body(`provider "pdbridge" {
   token   = "t"
   api_url = "http://api.example.com"
-}`)), `(?s)Invalid PagerDuty URL.*api_url: .*plain http`},
+}`), `(?s)Invalid PagerDuty URL.*api_url: .*plain http`},
 		{"bad email", body(fmt.Sprintf(`provider "pdbridge" {
   token      = "t"
   user_email = "bridge"
