@@ -54,3 +54,8 @@ output "services" {
     for s in [data.pdbridge_service.unix, data.pdbridge_service.windows] : s.name => s.status
   }
 }
+
+output "unix_routing_key" {
+  value     = pdbridge_connector.unix.integration_key
+  sensitive = true
+}
