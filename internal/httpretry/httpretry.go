@@ -56,7 +56,13 @@ func NewClient(o Options) *http.Client {
 	p := o.Policy.withDefaults()
 	inner := o.Transport
 	if inner == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			// Only a program that replaced the default transport gets here:
+			// there is no *http.Transport to clone and configure.
+			panic("httpretry: http.DefaultTransport is not an *http.Transport")
+		}
+		t := dt.Clone()
 		if o.TLS != nil {
 			t.TLSClientConfig = o.TLS
 		}

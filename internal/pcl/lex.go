@@ -227,9 +227,9 @@ func isIdent(s string) bool {
 // show quotes source text for messages, clipped so one long literal
 // cannot swamp the message; unprintable text gets Go escapes.
 func show(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
+	const maxRunes = 40
+	if r := []rune(s); len(r) > maxRunes {
+		s = string(r[:maxRunes]) + "…"
 	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) {

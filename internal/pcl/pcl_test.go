@@ -542,7 +542,7 @@ func TestNestingLimit(t *testing.T) {
 func TestMustParse(t *testing.T) {
 	defer func() {
 		r := recover()
-		if r == nil || !strings.Contains(r.(string), "column 1") {
+		if msg, ok := r.(string); !ok || !strings.Contains(msg, "column 1") {
 			t.Errorf("MustParse(\"\") panicked with %v, want the syntax error", r)
 		}
 	}()

@@ -21,7 +21,7 @@ func TestSeverityNamesRoundTrip(t *testing.T) {
 	if Severity(42).String() != "unknown" || Severity(-1).String() != "unknown" {
 		t.Error("out-of-range severities should print as unknown")
 	}
-	if !(SeverityWarning < SeverityError && SeverityError < SeverityCritical && SeverityUnknown < SeverityClear) {
+	if SeverityWarning >= SeverityError || SeverityError >= SeverityCritical || SeverityUnknown >= SeverityClear {
 		t.Error("severities must be ordered from least to most severe")
 	}
 }

@@ -103,6 +103,16 @@ func (e *env) incidents(query string) []any {
 	return list
 }
 
+// as returns a decoded JSON value as a T, failing the test if it is not one.
+func as[T any](t *testing.T, v any) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %T %v, want a %T", v, v, x)
+	}
+	return x
+}
+
 func (e *env) serviceStatus(id string) string {
 	e.t.Helper()
 	return str(obj(e.raw.want(200, "GET", "/services/"+id, nil, nil), "service"), "status")
@@ -123,7 +133,7 @@ func TestEventsDedupSemantics(t *testing.T) {
 	if len(incs) != 1 {
 		t.Fatalf("two triggers with one dedup_key made %d incidents, want 1", len(incs))
 	}
-	inc := incs[0].(map[string]any)
+	inc := as[map[string]any](t, incs[0])
 	if inc["title"] != "problem k1" || inc["incident_key"] != "k1" || obj(inc, "alert_counts")["all"] != 2.0 {
 		t.Errorf("incident = title %v key %v alerts %v, want the summary, the dedup key and 2 alerts", inc["title"], inc["incident_key"], inc["alert_counts"])
 	}
@@ -133,7 +143,7 @@ func TestEventsDedupSemantics(t *testing.T) {
 
 	e.send(key, "acknowledge", "k1")
 	e.send(key, "acknowledge", "k1") // already acknowledged: nothing to do, still 202
-	if got := e.incidents("incident_key=k1")[0].(map[string]any)["status"]; got != "acknowledged" {
+	if got := as[map[string]any](t, e.incidents("incident_key=k1")[0])["status"]; got != "acknowledged" {
 		t.Errorf("status after acknowledge = %v", got)
 	}
 	if got := e.serviceStatus(svc); got != "warning" {
@@ -148,7 +158,7 @@ func TestEventsDedupSemantics(t *testing.T) {
 	}
 	e.send(key, "trigger", "k1") // after resolve: a new incident
 	incs = e.incidents("incident_key=k1&sort_by=incident_number")
-	if len(incs) != 2 || incs[0].(map[string]any)["status"] != "resolved" || incs[1].(map[string]any)["status"] != "triggered" {
+	if len(incs) != 2 || as[map[string]any](t, incs[0])["status"] != "resolved" || as[map[string]any](t, incs[1])["status"] != "triggered" {
 		t.Fatalf("after resolve, trigger gave %d incidents %v; want the resolved one and a new triggered one", len(incs), incs)
 	}
 	if len(e.incidents("")) != 2 {
@@ -274,7 +284,7 @@ func TestPaginationIsExact(t *testing.T) {
 				tc.offset, len(list), out["more"], out["limit"], out["offset"], out["total"], tc.n, tc.more)
 		}
 		for _, inc := range list {
-			seen = append(seen, str(inc.(map[string]any), "incident_key"))
+			seen = append(seen, str(as[map[string]any](t, inc), "incident_key"))
 		}
 	}
 	if fmt.Sprint(seen) != "[p0 p1 p2 p3 p4 p5 p6]" {
@@ -311,7 +321,7 @@ func TestLimits(t *testing.T) {
 	e := newEnv(t)
 	_, key := e.service("limits")
 	e.send(key, "trigger", "l1")
-	id := str(e.incidents("")[0].(map[string]any), "id")
+	id := str(as[map[string]any](t, e.incidents("")[0]), "id")
 
 	items := make([]any, 251)
 	for i := range items {
@@ -379,7 +389,7 @@ func TestEventsValidation(t *testing.T) {
 		t.Errorf("event at the limits = %d %v", code, out)
 	}
 	// An orchestration's routing key is as valid as a service integration's.
-	orchKey := str(obj(obj(orch, "orchestration")["integrations"].([]any)[0].(map[string]any), "parameters"), "routing_key")
+	orchKey := str(obj(as[map[string]any](t, as[[]any](t, obj(orch, "orchestration")["integrations"])[0]), "parameters"), "routing_key")
 	if code, out := e.event(map[string]any{"routing_key": orchKey, "event_action": "trigger", "payload": payload}); code != 202 {
 		t.Errorf("event to an orchestration routing key = %d %v", code, out)
 	}
@@ -569,7 +579,7 @@ func TestMaintenanceWindows(t *testing.T) {
 	e.clock.Advance(2 * time.Minute) // "past" has ended
 	count := func(filter string) int {
 		out := e.raw.want(200, "GET", "/maintenance_windows?filter="+filter+"&service_ids[]="+svc, nil, nil)
-		return len(out["maintenance_windows"].([]any))
+		return len(as[[]any](t, out["maintenance_windows"]))
 	}
 	for filter, want := range map[string]int{"all": 3, "ongoing": 1, "future": 1, "past": 1, "open": 2} {
 		if got := count(filter); got != want {
@@ -606,7 +616,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 	svc, key := e.service("writes")
 	ctx := context.Background()
 	e.send(key, "trigger", "w1")
-	inc := e.incidents("incident_key=w1")[0].(map[string]any)
+	inc := as[map[string]any](t, e.incidents("incident_key=w1")[0])
 	id := str(inc, "id")
 
 	// REST writes: the From user is the agent.
@@ -660,7 +670,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 		t.Errorf("log entry types = %v, want %s", types, want)
 	}
 	overview := e.raw.want(200, "GET", "/incidents/"+id+"/log_entries?is_overview=true", nil, nil)
-	if n := len(overview["log_entries"].([]any)); n != 4 {
+	if n := len(as[[]any](t, overview["log_entries"])); n != 4 {
 		t.Errorf("is_overview=true gave %d entries, want the 4 status changes", n)
 	}
 	first := les.LogEntries[0]
@@ -678,7 +688,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 	// Reopen: PUT triggered on a resolved incident re-opens it.
 	e.raw.want(200, "PUT", "/incidents/"+id, map[string]any{"incident": map[string]any{"type": "incident", "status": "triggered"}}, hdr{"From": from})
 	got := obj(e.raw.want(200, "GET", "/incidents/"+id, nil, nil), "incident")
-	if got["status"] != "triggered" || got["resolved_at"] != nil || len(got["assignments"].([]any)) != 1 {
+	if got["status"] != "triggered" || got["resolved_at"] != nil || len(as[[]any](t, got["assignments"])) != 1 {
 		t.Errorf("reopened incident = status %v resolved_at %v assignments %v", got["status"], got["resolved_at"], got["assignments"])
 	}
 	notes, err := e.client.ListIncidentNotesWithContext(ctx, id)
@@ -691,7 +701,7 @@ func TestNotesLimit(t *testing.T) {
 	e := newEnv(t)
 	_, key := e.service("notes")
 	e.send(key, "trigger", "n1")
-	id := str(e.incidents("")[0].(map[string]any), "id")
+	id := str(as[map[string]any](t, e.incidents("")[0]), "id")
 	e.s.mu.Lock()
 	inc := e.s.st.incidentsByID[id]
 	for i := range maxNotesPerIncident {
@@ -729,7 +739,7 @@ func TestIncidentListValidation(t *testing.T) {
 	e.clock.Advance(40 * 24 * time.Hour)
 	e.send(key, "trigger", "new")
 	out := e.raw.want(200, "GET", "/incidents", nil, nil)
-	if list := out["incidents"].([]any); len(list) != 1 || str(list[0].(map[string]any), "incident_key") != "new" {
+	if list := as[[]any](t, out["incidents"]); len(list) != 1 || str(as[map[string]any](t, list[0]), "incident_key") != "new" {
 		t.Errorf("default range listed %v, want only the incident from the last month", list)
 	}
 	if n := len(e.incidents("")); n != 2 {
@@ -800,8 +810,8 @@ func TestOrchestrationRouting(t *testing.T) {
 	if len(out) != 1 || obj(out, "orchestration_path") == nil {
 		t.Errorf("router PUT response has keys other than orchestration_path: %v", out)
 	}
-	saved := obj(out, "orchestration_path")["sets"].([]any)[0].(map[string]any)["rules"].([]any)
-	dbRuleID := str(saved[1].(map[string]any), "id")
+	saved := as[[]any](t, as[map[string]any](t, as[[]any](t, obj(out, "orchestration_path")["sets"])[0])["rules"])
+	dbRuleID := str(as[map[string]any](t, saved[1]), "id")
 
 	trigger := func(dedup, summary, source string, details map[string]any) {
 		t.Helper()
@@ -816,7 +826,7 @@ func TestOrchestrationRouting(t *testing.T) {
 		if len(list) != 1 {
 			return ""
 		}
-		return str(obj(list[0].(map[string]any), "service"), "id")
+		return str(obj(as[map[string]any](t, list[0]), "service"), "id")
 	}
 	trigger("a", "db down", "db12", nil)                         // first condition of rule "db"
 	trigger("b", "slow", "host", map[string]any{"tier": "data"}) // second condition of rule "db"
@@ -847,7 +857,7 @@ func TestOrchestrationRouting(t *testing.T) {
 	if code, out := e.event(map[string]any{"routing_key": key, "event_action": "resolve", "dedup_key": "a"}); code != 202 {
 		t.Fatalf("resolve = %d %v", code, out)
 	}
-	if st := e.incidents("incident_key=a")[0].(map[string]any)["status"]; st != "resolved" {
+	if st := as[map[string]any](t, e.incidents("incident_key=a")[0])["status"]; st != "resolved" {
 		t.Errorf("incident a after resolve via the orchestration = %v", st)
 	}
 
@@ -908,7 +918,7 @@ func TestOrchestrationRouting(t *testing.T) {
 	}
 	e.raw.want(400, "POST", "/event_orchestrations/"+o.ID+"/integrations", map[string]any{"integration": map[string]any{}}, nil)
 	list := e.raw.want(200, "GET", "/event_orchestrations/"+o.ID+"/integrations", nil, nil)
-	if n := len(list["integrations"].([]any)); n != 2 {
+	if n := len(as[[]any](t, list["integrations"])); n != 2 {
 		t.Errorf("orchestration has %d integrations, want 2", n)
 	}
 	if err := e.client.DeleteOrchestrationWithContext(ctx, o.ID); err != nil {
@@ -964,7 +974,7 @@ func TestResetAndCounts(t *testing.T) {
 	}
 	resp.Body.Close()
 	out := e.raw.want(200, "GET", "/services", nil, nil)
-	if n := len(out["services"].([]any)); n != 0 {
+	if n := len(as[[]any](t, out["services"])); n != 0 {
 		t.Errorf("%d services after reset", n)
 	}
 	e.raw.want(200, "GET", "/escalation_policies/"+e.s.DefaultEscalationPolicyID(), nil, nil)
@@ -1009,15 +1019,15 @@ func TestListingTenThousandIncidents(t *testing.T) {
 	seen := 0
 	for off := 0; off < 10000; off += 100 {
 		out := e.raw.want(200, "GET", fmt.Sprintf("/incidents?service_ids[]=%s&statuses[]=triggered&limit=100&offset=%d&total=true", svc, off), nil, nil)
-		seen += len(out["incidents"].([]any))
-		if more := out["more"].(bool); more != (off+100 < 10000) || out["total"] != 10000.0 {
+		seen += len(as[[]any](t, out["incidents"]))
+		if more := as[bool](t, out["more"]); more != (off+100 < 10000) || out["total"] != 10000.0 {
 			t.Fatalf("offset %d: more=%v total=%v", off, more, out["total"])
 		}
 	}
 	listed := time.Since(start)
 	one := e.raw.want(200, "GET", "/incidents?incident_key=key-9999", nil, nil)
-	if seen != 10000 || len(one["incidents"].([]any)) != 1 {
-		t.Fatalf("listed %d incidents; incident_key lookup found %d", seen, len(one["incidents"].([]any)))
+	if seen != 10000 || len(as[[]any](t, one["incidents"])) != 1 {
+		t.Fatalf("listed %d incidents; incident_key lookup found %d", seen, len(as[[]any](t, one["incidents"])))
 	}
 	t.Logf("created 10,000 incidents in %v; listed them in 100 pages in %v", created, listed)
 	// Generous, because CI machines are shared; locally this is 1-2 s.

@@ -137,7 +137,7 @@ func checkRoutingKey(v any) (string, []string) {
 		errs = append(errs, fmt.Sprintf("Length of 'routing_key' is incorrect (should be %d characters)", routingKeyLength))
 	}
 	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+		if !isAlnum(r) {
 			errs = append(errs, "'routing_key' cannot contain non-alphanumeric characters.")
 			break
 		}
@@ -145,9 +145,15 @@ func checkRoutingKey(v any) (string, []string) {
 	return k, errs
 }
 
+// isAlnum reports whether r is an ASCII letter or digit, the only
+// characters a routing key may hold.
+func isAlnum(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+}
+
 // checkString adds an error if m[key] is present but not a string, or
-// longer than max (when max > 0), or missing/blank when required.
-func checkString(m map[string]any, key, name string, required bool, max int, errs *[]string) string {
+// longer than maxLen (when maxLen > 0), or missing/blank when required.
+func checkString(m map[string]any, key, name string, required bool, maxLen int, errs *[]string) string {
 	v, present := m[key]
 	if !present || v == nil {
 		if required {
@@ -163,8 +169,8 @@ func checkString(m map[string]any, key, name string, required bool, max int, err
 	if required && strings.TrimSpace(s) == "" {
 		*errs = append(*errs, "'"+name+"' is missing or blank")
 	}
-	if max > 0 && len([]rune(s)) > max {
-		*errs = append(*errs, fmt.Sprintf("Length of '%s' is incorrect (should be %d characters or less)", name, max))
+	if maxLen > 0 && len([]rune(s)) > maxLen {
+		*errs = append(*errs, fmt.Sprintf("Length of '%s' is incorrect (should be %d characters or less)", name, maxLen))
 	}
 	return s
 }

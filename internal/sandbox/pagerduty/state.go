@@ -169,8 +169,6 @@ func (r ref) render(base string) map[string]any {
 	return m
 }
 
-func (r ref) isZero() bool { return r.ID == "" }
-
 // rawOr returns raw decoded as a generic value, or def if raw is empty.
 func rawOr(raw json.RawMessage, def any) any {
 	if len(raw) == 0 || string(raw) == "null" {

@@ -223,38 +223,47 @@ func (s *Server) parseRange(v any) (rangeFilter, bool, error) {
 	if !isStr {
 		return rangeFilter{}, false, raise("AttributeError", "'%T' object has no attribute 'split'", v)
 	}
-	var parts []string
-	var ms []int64
-	if s.opts.Version >= Version6 {
-		// Since 6.0 (ZEN-28204): epoch milliseconds, "a/b" or "a TO b".
-		sep := "/"
-		if strings.Contains(str, " TO ") {
-			sep = " TO "
-		}
-		parts = strings.Split(str, sep)
-		for _, p := range parts {
-			f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil {
-				return rangeFilter{}, false, nil
-			}
-			ms = append(ms, int64(f))
-		}
-	} else {
-		// Up to 5.x: "<iso>/<iso>" in server local time, whole seconds.
-		parts = strings.Split(str, "/")
-		for _, p := range parts {
-			t, err := s.parseLocal(strings.Replace(p, "T", " ", 1))
-			if err != nil {
-				return rangeFilter{}, false, nil
-			}
-			ms = append(ms, t.Unix()*1000)
-		}
+	ms, ok := s.rangeBounds(str)
+	if !ok {
+		// Not an error: Zenoss logs the bad value and drops the filter
+		// rather than failing the query.
+		return rangeFilter{}, false, nil
 	}
 	rf := rangeFilter{from: ms[0], to: -1}
 	if len(ms) == 2 {
 		rf.to = ms[1]
 	}
 	return rf, true, nil
+}
+
+// rangeBounds splits a time range and reads its bounds as epoch
+// milliseconds, as the emulated version does; ok is false if any bound
+// does not parse.
+func (s *Server) rangeBounds(str string) (ms []int64, ok bool) {
+	if s.opts.Version >= Version6 {
+		// Since 6.0 (ZEN-28204): epoch milliseconds, "a/b" or "a TO b".
+		sep := "/"
+		if strings.Contains(str, " TO ") {
+			sep = " TO "
+		}
+		for _, p := range strings.Split(str, sep) {
+			f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil {
+				return nil, false
+			}
+			ms = append(ms, int64(f))
+		}
+		return ms, true
+	}
+	// Up to 5.x: "<iso>/<iso>" in server local time, whole seconds.
+	for _, p := range strings.Split(str, "/") {
+		t, err := s.parseLocal(strings.Replace(p, "T", " ", 1))
+		if err != nil {
+			return nil, false
+		}
+		ms = append(ms, t.Unix()*1000)
+	}
+	return ms, true
 }
 
 func (f *filter) match(e *event) bool {

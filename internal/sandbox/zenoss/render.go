@@ -49,10 +49,10 @@ func (e *event) model() (uid, uuid string, ok bool) {
 
 func goURL(uuid string) string { return "/zport/dmd/goto?guid=" + uuid }
 
-// renderQuery is EventCompatInfo: the shape of query results.
-func (s *Server) renderQuery(e *event) map[string]any {
-	device := map[string]any{"text": e.device, "uid": nil, "url": nil, "uuid": nil}
-	component := map[string]any{"text": nilIfEmpty(e.component), "uid": nil, "url": nil, "uuid": nil}
+// refs returns the device and component objects of EventCompatInfo.
+func (e *event) refs() (device, component map[string]any) {
+	device = map[string]any{"text": e.device, "uid": nil, "url": nil, "uuid": nil}
+	component = map[string]any{"text": nilIfEmpty(e.component), "uid": nil, "url": nil, "uuid": nil}
 	if uid, uuid, ok := e.model(); ok {
 		device = map[string]any{"text": e.device, "uid": uid, "url": goURL(uuid), "uuid": uuid}
 		if e.component != "" {
@@ -60,6 +60,12 @@ func (s *Server) renderQuery(e *event) map[string]any {
 			component = map[string]any{"text": e.component, "uid": uid + "/" + e.component, "url": goURL(cuuid), "uuid": cuuid}
 		}
 	}
+	return device, component
+}
+
+// renderQuery is EventCompatInfo: the shape of query results.
+func (s *Server) renderQuery(e *event) map[string]any {
+	device, component := e.refs()
 	details := make(map[string]any, len(e.details))
 	for k, v := range e.details {
 		details[k] = slices.Clone(v)
@@ -93,7 +99,7 @@ func (s *Server) renderQuery(e *event) map[string]any {
 // {key, value}, and the log merged from notes and the status audit.
 func (s *Server) renderDetail(e *event) map[string]any {
 	m := s.renderQuery(e)
-	device, component := m["device"].(map[string]any), m["component"].(map[string]any)
+	device, component := e.refs()
 	m["device"], m["device_title"], m["device_uuid"], m["device_url"] = e.device, e.device, device["uuid"], device["url"]
 	m["component"], m["component_title"], m["component_uuid"], m["component_url"] = nilIfEmpty(e.component), component["text"], component["uuid"], component["url"]
 	m["eventClass"], m["eventClass_url"] = e.eventClass, "/zport/dmd/Events"+e.eventClass

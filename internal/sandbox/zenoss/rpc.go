@@ -141,24 +141,31 @@ func (a args) params(k string) (map[string]any, error) {
 	return p, nil
 }
 
+// directException is a DirectException's message: Zenoss's own text,
+// which the client sees verbatim, so it keeps Zenoss's capitals and
+// punctuation.
+type directException string
+
+func (e directException) Error() string { return string(e) }
+
 // direct runs one Ext.Direct request. An error is one Zenoss raises outside
 // the method (bad action, unknown method): the whole HTTP request fails.
 func (s *Server) direct(raw json.RawMessage) (map[string]any, error) {
 	var req rpcRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return nil, errors.New("Body is not a supported type")
+		return nil, directException("Body is not a supported type")
 	}
 	if req.Action != "EventsRouter" {
-		return nil, fmt.Errorf("Action specified in request ('%s') is not named EventsRouter.", req.Action)
+		return nil, directException(fmt.Sprintf("Action specified in request ('%s') is not named EventsRouter.", req.Action))
 	}
 	fn := s.method(req.Method)
 	if fn == nil {
-		return nil, fmt.Errorf("'%s' is not the name of a method on EventsRouter", req.Method)
+		return nil, directException(fmt.Sprintf("'%s' is not the name of a method on EventsRouter", req.Method))
 	}
 	a := args{}
 	if len(req.Data) > 0 && !isNull(req.Data[0]) {
 		if err := json.Unmarshal(req.Data[0], &a); err != nil {
-			return nil, errors.New("data[0] is not a dict")
+			return nil, directException("data[0] is not a dict")
 		}
 	}
 	result, err := fn(a)

@@ -92,6 +92,16 @@ func post(t *testing.T, hs *httptest.Server, body any, edit func(*http.Request))
 	return r
 }
 
+// as returns a decoded JSON value as a T, failing the test if it is not one.
+func as[T any](t *testing.T, v any) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %T %v, want a %T", v, v, x)
+	}
+	return x
+}
+
 func succeeded(t *testing.T, r reply) map[string]any {
 	t.Helper()
 	if r.status != http.StatusOK || r.result == nil || r.result["success"] != true {
@@ -105,7 +115,7 @@ func failedWith(t *testing.T, r reply, msgPart string) {
 	if r.status != http.StatusOK {
 		t.Fatalf("method failures answer HTTP 200, got %d: %s", r.status, r.body)
 	}
-	if r.result["success"] != false || !strings.Contains(r.result["msg"].(string), msgPart) {
+	if msg, ok := r.result["msg"].(string); r.result["success"] != false || !ok || !strings.Contains(msg, msgPart) {
 		t.Fatalf("want success:false with %q, got %s", msgPart, r.body)
 	}
 }
@@ -117,16 +127,16 @@ func queryEvents(t *testing.T, hs *httptest.Server, data map[string]any) []map[s
 	}
 	res := succeeded(t, call(t, hs, "query", data))
 	var out []map[string]any
-	for _, e := range res["events"].([]any) {
-		out = append(out, e.(map[string]any))
+	for _, e := range as[[]any](t, res["events"]) {
+		out = append(out, as[map[string]any](t, e))
 	}
 	return out
 }
 
 func updateCounts(t *testing.T, r reply) (updated, total float64) {
 	t.Helper()
-	d := succeeded(t, r)["data"].(map[string]any)
-	return d["updated"].(float64), d["total"].(float64)
+	d := as[map[string]any](t, succeeded(t, r)["data"])
+	return as[float64](t, d["updated"]), as[float64](t, d["total"])
 }
 
 func TestAddEventDedupsWhileOpenAndNewEvidAfterClose(t *testing.T) {
@@ -238,8 +248,8 @@ func TestQueryFiltersSortPagingAndKeys(t *testing.T) {
 	}
 
 	res := succeeded(t, call(t, hs, "query", map[string]any{"keys": []string{"evid"}, "sort": "firstTime", "dir": "DESC", "start": 1, "limit": 2}))
-	evs := res["events"].([]any)
-	if res["totalCount"].(float64) != 4 || len(evs) != 2 || evs[0].(map[string]any)["evid"] != ids[2] {
+	evs := as[[]any](t, res["events"])
+	if as[float64](t, res["totalCount"]) != 4 || len(evs) != 2 || as[map[string]any](t, evs[0])["evid"] != ids[2] {
 		t.Fatalf("paging: got %v", res)
 	}
 	if _, ok := res["asof"].(float64); !ok {
@@ -313,8 +323,8 @@ func TestTimestampShapesByVersion(t *testing.T) {
 		if ev["firstTime"] != tc.first || ev["stateChange"] != tc.first {
 			t.Errorf("v%d: firstTime %v (%T), want %v", tc.v, ev["firstTime"], ev["firstTime"], tc.first)
 		}
-		d := succeeded(t, call(t, hs, "detail", map[string]any{"evid": id}))["event"].([]any)[0].(map[string]any)
-		if got := d["log"].([]any)[0].([]any)[1]; got != tc.logged {
+		d := as[map[string]any](t, as[[]any](t, succeeded(t, call(t, hs, "detail", map[string]any{"evid": id}))["event"])[0])
+		if got := as[[]any](t, as[[]any](t, d["log"])[0])[1]; got != tc.logged {
 			t.Errorf("v%d: log time %v (%T), want %v", tc.v, got, got, tc.logged)
 		}
 	}
@@ -325,25 +335,26 @@ func TestQueryAndDetailShapes(t *testing.T) {
 	id := s.AddEvent(Occurrence{Device: "web01", Component: "eth0", Summary: "down", Severity: SeverityError,
 		EventClass: "/Net", DeviceClass: "/Server/Linux", Details: map[string]string{"runbook": "https://wiki/x?a=1&b=2", "__meta__x": "hidden"}})
 	q := queryEvents(t, hs, map[string]any{})[0]
-	if dev := q["device"].(map[string]any); dev["text"] != "web01" || dev["uid"] != "/zport/dmd/Devices/Server/Linux/devices/web01" {
+	if dev := as[map[string]any](t, q["device"]); dev["text"] != "web01" || dev["uid"] != "/zport/dmd/Devices/Server/Linux/devices/web01" {
 		t.Errorf("query device should be an object, got %v", q["device"])
 	}
-	if q["eventState"] != "New" || q["eventClass"].(map[string]any)["text"] != "/Net" {
+	if q["eventState"] != "New" || as[map[string]any](t, q["eventClass"])["text"] != "/Net" {
 		t.Errorf("query eventState/eventClass: %v %v", q["eventState"], q["eventClass"])
 	}
-	if d := q["details"].(map[string]any); d["runbook"].([]any)[0] != "https://wiki/x?a=1&b=2" {
+	if d := as[map[string]any](t, q["details"]); as[[]any](t, d["runbook"])[0] != "https://wiki/x?a=1&b=2" {
 		t.Errorf("query details should be a map of lists, raw: %v", q["details"])
 	}
 
-	d := succeeded(t, call(t, hs, "detail", map[string]any{"evid": id}))["event"].([]any)[0].(map[string]any)
+	d := as[map[string]any](t, as[[]any](t, succeeded(t, call(t, hs, "detail", map[string]any{"evid": id}))["event"])[0])
 	if d["device"] != "web01" || d["device_title"] != "web01" || d["component"] != "eth0" || d["eventClass"] != "/Net" {
 		t.Errorf("detail should give strings: %v %v %v %v", d["device"], d["device_title"], d["component"], d["eventClass"])
 	}
-	details := d["details"].([]any)
+	details := as[[]any](t, d["details"])
 	var keys []string
 	for _, x := range details {
-		keys = append(keys, x.(map[string]any)["key"].(string))
-		if x.(map[string]any)["key"] == "runbook" && x.(map[string]any)["value"] != "https://wiki/x?a=1&amp;b=2" {
+		kv := as[map[string]any](t, x)
+		keys = append(keys, as[string](t, kv["key"]))
+		if kv["key"] == "runbook" && kv["value"] != "https://wiki/x?a=1&amp;b=2" {
 			t.Errorf("detail values are HTML-cleaned on 6.x: %v", x)
 		}
 	}
@@ -444,7 +455,7 @@ func TestEnvelopeErrors(t *testing.T) {
 	// A batch answers a list; one tid each.
 	r = post(t, hs, []any{detail, map[string]any{"action": "EventsRouter", "method": "detail", "data": []any{map[string]any{"evid": "nope"}}, "tid": 2}}, auth)
 	var batch []map[string]any
-	if err := json.Unmarshal(r.body, &batch); err != nil || len(batch) != 2 || batch[1]["result"].(map[string]any)["success"] != false {
+	if err := json.Unmarshal(r.body, &batch); err != nil || len(batch) != 2 || as[map[string]any](t, batch[1]["result"])["success"] != false {
 		t.Errorf("batch: got %s", r.body)
 	}
 }

@@ -155,7 +155,12 @@ func New(c Config) (*Client, error) {
 	}
 	base := c.Transport
 	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			// Only a program that replaced the default transport gets here.
+			return nil, errors.New("zenoss: http.DefaultTransport is not an *http.Transport; set Config.Transport")
+		}
+		t := dt.Clone()
 		if c.TLS != nil {
 			t.TLSClientConfig = c.TLS
 		}

@@ -37,7 +37,11 @@ func (c *canned) total() int {
 	return n
 }
 
-func cannedClient(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, method string)) (*Client, *canned) {
+// An answerFunc writes a canned response; an error is a failed write, which
+// fails the test.
+type answerFunc func(w http.ResponseWriter, r *http.Request, method string) error
+
+func cannedClient(t *testing.T, answer answerFunc) (*Client, *canned) {
 	t.Helper()
 	cn := &canned{calls: map[string]int{}}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +53,9 @@ func cannedClient(t *testing.T, answer func(w http.ResponseWriter, r *http.Reque
 		cn.mu.Lock()
 		cn.calls[req.Method]++
 		cn.mu.Unlock()
-		answer(w, r, req.Method)
+		if err := answer(w, r, req.Method); err != nil {
+			t.Errorf("answering %s: %v", req.Method, err)
+		}
 	}))
 	t.Cleanup(hs.Close)
 	c, err := New(Config{URL: hs.URL, Username: testUser, Password: testPassword, Retry: httpretry.Policy{MaxRetries: -1}})
@@ -59,11 +65,12 @@ func cannedClient(t *testing.T, answer func(w http.ResponseWriter, r *http.Reque
 	return c, cn
 }
 
-func writeBody(contentType string, status int, body string) func(http.ResponseWriter, *http.Request, string) {
-	return func(w http.ResponseWriter, _ *http.Request, _ string) {
+func writeBody(contentType string, status int, body string) answerFunc {
+	return func(w http.ResponseWriter, _ *http.Request, _ string) error {
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(status)
-		io.WriteString(w, body)
+		_, err := io.WriteString(w, body)
+		return err
 	}
 }
 
@@ -72,7 +79,7 @@ const jsonType = "application/json"
 func TestErrorShapes(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		answer func(http.ResponseWriter, *http.Request, string)
+		answer answerFunc
 		is     error  // errors.Is target, if any
 		remote bool   // a *RemoteError
 		says   string // part of the message
@@ -87,12 +94,12 @@ func TestErrorShapes(t *testing.T) {
 			nil, true, "ValueError boom"},
 		{"login form without redirect", writeBody("text/html; charset=utf-8", 200, `<html><form action="login"><input name="__ac_name"><input type="password" name="__ac_password"></form></html>`),
 			source.ErrAuth, false, "login form"},
-		{"redirect to the login form", func(w http.ResponseWriter, r *http.Request, _ string) {
+		{"redirect to the login form", func(w http.ResponseWriter, r *http.Request, _ string) error {
 			if strings.Contains(r.URL.Path, "login_form") {
-				writeBody("text/html", 200, "<html>Please log in</html>")(w, r, "")
-				return
+				return writeBody("text/html", 200, "<html>Please log in</html>")(w, r, "")
 			}
 			http.Redirect(w, r, "/zport/acl_users/cookieAuthHelper/login_form?came_from=x", http.StatusFound)
+			return nil
 		}, source.ErrAuth, false, "login form"},
 		{"401 from a proxy", writeBody("text/plain", 401, "Unauthorized"), source.ErrAuth, false, "401"},
 		{"Zope error page", writeBody("text/html", 500, "<html><body><h2>Site Error</h2><p><strong>DirectException</strong></p></body></html>"),

@@ -249,7 +249,9 @@ func TestListPaging(t *testing.T) {
 	since := e.clk.Now()
 	for i := range 4 {
 		id := e.sb.AddEvent(sandbox.Occurrence{Device: "db", Summary: "closed " + string(rune('a'+i)), Severity: sandbox.SeverityError})
-		e.sb.SetStatus(id, sandbox.StatusClosed)
+		if err := e.sb.SetStatus(id, sandbox.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
 		closed = append(closed, id)
 		e.clk.Advance(time.Second)
 	}
@@ -293,8 +295,11 @@ func TestListMinSeverityAndEmptyOpenPhase(t *testing.T) {
 	since := e.clk.Now()
 	info := e.sb.AddEvent(sandbox.Occurrence{Device: "a", Summary: "info", Severity: sandbox.SeverityInfo})
 	crit := e.sb.AddEvent(sandbox.Occurrence{Device: "b", Summary: "crit", Severity: sandbox.SeverityCritical})
-	e.sb.SetStatus(info, sandbox.StatusClosed)
-	e.sb.SetStatus(crit, sandbox.StatusClosed)
+	for _, id := range []string{info, crit} {
+		if err := e.sb.SetStatus(id, sandbox.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// No open events: the first page already holds the closed ones.
 	p, err := e.c.List(context.Background(), source.ListOptions{ChangedSince: since})
