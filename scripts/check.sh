@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, vet, docs freshness, then
-# every unit, conformance and acceptance test (the real Terraform CLI against
-# the sandboxes). Needs only Go and the terraform CLI on this machine.
+# The whole test suite, as CI runs it: formatting, vet, golangci-lint (pinned,
+# fetched through the Go module proxy), docs freshness, then every unit,
+# conformance and acceptance test (the real Terraform CLI against the
+# sandboxes), the example terraform test and the demo. Needs only Go and the
+# terraform CLI on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
@@ -26,6 +28,9 @@ fi
 
 echo "== go vet"
 go vet ./...
+
+echo "== golangci-lint"
+make --no-print-directory lint
 
 echo "== docs are current"
 if [[ -n "${tf:-}" ]]; then
