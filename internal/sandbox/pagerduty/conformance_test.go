@@ -295,7 +295,9 @@ func loadSpecs(t testing.TB) (rest, events *openapi3.T) {
 		}
 	})
 	if specErr != nil {
-		if os.IsNotExist(errors.Unwrap(specErr)) || os.IsNotExist(specErr) {
+		// CI always has shared/ beside the checkout: there a missing spec is a
+		// failure, never a silent skip of the conformance check.
+		if (os.IsNotExist(errors.Unwrap(specErr)) || os.IsNotExist(specErr)) && os.Getenv("CI") == "" {
 			t.Skipf("PagerDuty OpenAPI files not found (%v); set PDBRIDGE_PAGERDUTY_OPENAPI_DIR", specErr)
 		}
 		t.Fatalf("loading the PagerDuty OpenAPI files: %v", specErr)
