@@ -781,6 +781,25 @@ func TestIntegrations(t *testing.T) {
 	e.raw.want(404, "GET", "/services/"+svc+"/integrations/"+in.ID, nil, nil)
 }
 
+// Deleting a service deletes every integration on it: none of their keys
+// may still accept events.
+func TestDeletingAServiceRetiresAllItsKeys(t *testing.T) {
+	e := newEnv(t)
+	svc, first := e.service("many")
+	keys := []string{first}
+	for i := 0; i < 3; i++ {
+		in := e.raw.want(201, "POST", "/services/"+svc+"/integrations", map[string]any{"integration": map[string]any{
+			"type": "events_api_v2_inbound_integration", "name": fmt.Sprintf("events %d", i)}}, nil)
+		keys = append(keys, str(obj(in, "integration"), "integration_key"))
+	}
+	e.raw.want(204, "DELETE", "/services/"+svc, nil, nil)
+	for _, key := range keys {
+		if code, out := e.event(map[string]any{"routing_key": key, "event_action": "trigger", "payload": map[string]any{"summary": "s", "source": "h", "severity": "info"}}); code != 400 {
+			t.Errorf("event for key %s of a deleted service = %d %v, want 400", key, code, out)
+		}
+	}
+}
+
 func TestOrchestrationRouting(t *testing.T) {
 	e := newEnv(t)
 	dbSvc, _ := e.service("database")

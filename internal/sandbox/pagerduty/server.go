@@ -182,25 +182,29 @@ func (s *Server) restHandler(h restFunc) http.Handler {
 		}
 		now := s.now()
 
-		s.mu.Lock()
-		limited := s.countRequest(w, token, now)
 		var (
-			status int
-			body   any
-			e      *apiError
+			limited bool
+			status  int
+			body    any
+			e       *apiError
+			out     []byte
 		)
-		if !limited {
-			c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r)}
-			status, body, e = h(c)
-		}
-		var out []byte
-		if e == nil && body != nil {
-			var err error
-			if out, err = json.Marshal(body); err != nil {
-				e = &apiError{Status: http.StatusInternalServerError, Message: "Internal Server Error"}
+		func() {
+			// Deferred, so that a panicking handler cannot leave the state locked.
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			limited = s.countRequest(w, token, now)
+			if !limited {
+				c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r)}
+				status, body, e = h(c)
 			}
-		}
-		s.mu.Unlock()
+			if e == nil && body != nil {
+				var err error
+				if out, err = json.Marshal(body); err != nil {
+					e = &apiError{Status: http.StatusInternalServerError, Message: "Internal Server Error"}
+				}
+			}
+		}()
 
 		switch {
 		case limited:

@@ -3,6 +3,7 @@ package pagerduty
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -336,7 +337,8 @@ func deleteService(c *reqCtx) (int, any, *apiError) {
 	if s == nil {
 		return 0, nil, errNotFound()
 	}
-	for _, id := range s.integrationIDs {
+	// A copy: removeIntegration compacts s.integrationIDs in place.
+	for _, id := range slices.Clone(s.integrationIDs) {
 		c.st.removeIntegration(c.st.integrations[id])
 	}
 	delete(c.st.services, s.id)
