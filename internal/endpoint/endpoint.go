@@ -14,34 +14,36 @@ import (
 // Check parses raw and applies the transport policy. allowPlainHTTP is the
 // user's explicit opt-in to plain http to a non-loopback host.
 func Check(raw string, allowPlainHTTP bool) (*url.URL, error) {
-	if strings.TrimSpace(raw) != raw || raw == "" {
-		return nil, fmt.Errorf("%q is not a URL: it is empty or has surrounding spaces", raw)
+	// Messages quote only scheme, host and path: the raw value may carry a
+	// password or a token in its user info or query.
+	if raw == "" || strings.TrimSpace(raw) != raw {
+		return nil, fmt.Errorf("the URL is empty or has surrounding spaces")
 	}
 	if !strings.Contains(raw, "://") {
 		// Without it, "host:port" would parse as scheme "host".
-		return nil, fmt.Errorf("%q has no scheme: write it as https://%s", raw, raw)
+		return nil, fmt.Errorf("the URL has no scheme: write it as https://host[:port][/path]")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		// url.Error quotes the whole input, which may hold a password: say less.
 		return nil, fmt.Errorf("value is not a URL (it cannot be parsed)")
-	}
-	switch u.Scheme {
-	case "https", "http":
-	default:
-		return nil, fmt.Errorf("%q has scheme %q: only https (or http to a loopback address) is supported", raw, u.Scheme)
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%q has no host", raw)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("URL must not carry credentials; use the username and password attributes instead")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
+		return nil, fmt.Errorf("the URL must not have a query or fragment")
+	}
+	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	switch u.Scheme {
+	case "https", "http":
+	default:
+		return nil, fmt.Errorf("%q has scheme %q: only https (or http to a loopback address) is supported", shown, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%q has no host", shown)
 	}
 	if u.Scheme == "http" && !allowPlainHTTP && !IsLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("%q uses plain http to %s, which is not a loopback address: use https, or opt in explicitly if this network is trusted", raw, u.Hostname())
+		return nil, fmt.Errorf("%q uses plain http to %s, which is not a loopback address: use https, or opt in explicitly if this network is trusted", shown, u.Hostname())
 	}
 	return u, nil
 }
@@ -56,13 +58,4 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-// Host returns the host (without port) a URL points at, lower-cased.
-func Host(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	return strings.ToLower(u.Hostname()), nil
 }

@@ -42,7 +42,10 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckNeverEchoesCredentials(t *testing.T) {
-	for _, raw := range []string{"https://admin:s3cret@zenoss.example.com", "https://admin:s3cret@bad host"} {
+	for _, raw := range []string{
+		"https://admin:s3cret@zenoss.example.com", "https://admin:s3cret@bad host", "ftp://u:s3cret@h",
+		"https://u:s3cret@", "u:s3cret@h", "https://h/?api_key=s3cret", "http://h.example.com/#s3cret", " https://u:s3cret@h",
+	} {
 		_, err := Check(raw, false)
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Fatalf("Check(%q): error must exist and not contain the password: %v", raw, err)
