@@ -14,6 +14,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,8 +110,11 @@ func (p Policy) withDefaults() Policy {
 	if p.MinWait <= 0 {
 		p.MinWait = d.MinWait
 	}
-	if p.MaxWait < p.MinWait {
+	if p.MaxWait <= 0 {
 		p.MaxWait = max(d.MaxWait, p.MinWait)
+	}
+	if p.MaxWait < p.MinWait {
+		p.MinWait = p.MaxWait // a short cap given alone wins over the default first delay
 	}
 	if p.MaxRateLimitWait <= 0 {
 		p.MaxRateLimitWait = d.MaxRateLimitWait
@@ -124,17 +128,37 @@ func Retryable(status int) bool {
 		(status >= 500 && status != http.StatusNotImplemented)
 }
 
+type notIdempotentKey struct{}
+
+// NotIdempotent marks the requests made with ctx as ones that must not be
+// repeated once the server may have acted on them (creating an integration,
+// an event without a dedup key): they are retried only on 429, which
+// PagerDuty answers without acting, and when the connection could not be
+// opened. A 5xx or a timeout may come after the object was created, and a
+// retry would create a second one.
+func NotIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, notIdempotentKey{}, true)
+}
+
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	once, _ := ctx.Value(notIdempotentKey{}).(bool)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return false, err
 		}
+		if once {
+			var op *net.OpError
+			return errors.As(err, &op) && op.Op == "dial", nil
+		}
 		// Connection errors and timeouts are retried; certificate and scheme
 		// errors are not (go-retryablehttp's own classification).
 		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+	}
+	if once {
+		return resp.StatusCode == http.StatusTooManyRequests, nil
 	}
 	return Retryable(resp.StatusCode), nil
 }
@@ -168,7 +192,8 @@ func Exponential(minWait, maxWait time.Duration, attempt int) time.Duration {
 func RateLimitReset(h http.Header) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get("Ratelimit-Reset")); v != "" {
 		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second)), true
+			// Bounded before converting: a huge value would overflow to a negative wait.
+			return time.Duration(min(s, 24*3600) * float64(time.Second)), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {

@@ -153,3 +153,50 @@ func TestOnRetryIsTold(t *testing.T) {
 		t.Fatalf("told %v", told)
 	}
 }
+
+func TestNotIdempotentRequestsAreRetriedOnlyOn429(t *testing.T) {
+	for _, c := range []struct {
+		status    int
+		wantCalls int32
+	}{{500, 1}, {503, 1}, {502, 1}, {429, 3}} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) < 3 {
+				w.WriteHeader(c.status)
+			}
+		}))
+		req, _ := http.NewRequestWithContext(NotIdempotent(context.Background()), "POST", srv.URL, strings.NewReader("{}"))
+		resp, err := NewClient(Options{Policy: fast}).Do(req)
+		srv.Close()
+		if err != nil || calls.Load() != c.wantCalls {
+			t.Errorf("status %d: %d calls (%v), want %d", c.status, calls.Load(), err, c.wantCalls)
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+}
+
+func TestNotIdempotentRequestsRetryARefusedConnection(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close() // nothing listens there now: the dial fails before anything is sent
+	req, _ := http.NewRequestWithContext(NotIdempotent(context.Background()), "POST", addr, strings.NewReader("{}"))
+	var retries int
+	_, err := NewClient(Options{Policy: fast, OnRetry: func(string, string, int, time.Duration) { retries++ }}).Do(req)
+	if err == nil || retries != fast.MaxRetries {
+		t.Fatalf("refused connection: %d retries, %v; want %d retries and an error", retries, err, fast.MaxRetries)
+	}
+}
+
+func TestShortMaxDelayGivenAloneIsHonoured(t *testing.T) {
+	p := Policy{MaxWait: 100 * time.Millisecond}.withDefaults()
+	if p.MaxWait != 100*time.Millisecond || p.MinWait > p.MaxWait {
+		t.Fatalf("policy %+v: the 100ms cap was not kept", p)
+	}
+	h := http.Header{}
+	h.Set("Ratelimit-Reset", "1e300")
+	if d, ok := RateLimitReset(h); !ok || d <= 0 {
+		t.Fatalf("a huge reset gave %v", d)
+	}
+}

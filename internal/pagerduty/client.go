@@ -120,9 +120,6 @@ func (c *Client) EventsURL() string { return c.eventsURL }
 // EnqueueURL is where Events API v2 alert events go.
 func (c *Client) EnqueueURL() string { return c.eventsURL + "/v2/enqueue" }
 
-// From is the email writes are made as.
-func (c *Client) From() string { return c.from }
-
 // headers sets our User-Agent, and adds the From header to every write that
 // lacks one: PagerDuty requires it on incident, note and maintenance-window
 // writes, and go-pagerduty v1.8.0 does not set it consistently.
@@ -167,12 +164,6 @@ func (e *Error) Error() string {
 func IsNotFound(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Code == 2100)
-}
-
-// IsRateLimited reports whether err is a 429 that outlasted the retries.
-func IsRateLimited(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
 }
 
 // wrap turns go-pagerduty's errors into *Error and keeps cancellation visible

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 )
 
 // The Events API v2 is written by hand rather than through go-pagerduty
@@ -117,14 +119,21 @@ func DefaultEventsURL(region string) (string, error) {
 }
 
 // SendAlertEvent posts an alert event. 429 and 5xx answers are retried by
-// the client's policy (a 429 after PagerDuty's announced reset).
+// the client's policy (a 429 after PagerDuty's announced reset), except that
+// a trigger without a dedup key is retried only on 429: PagerDuty may have
+// opened an incident before a 5xx, and a resend would open a second one.
 func (c *Client) SendAlertEvent(ctx context.Context, ev AlertEvent) (*EventResult, error) {
+	if ev.EventAction == "trigger" && ev.DedupKey == "" {
+		ctx = httpretry.NotIdempotent(ctx)
+	}
 	return c.postEvent(ctx, "sending "+ev.EventAction+" event", c.EnqueueURL(), ev)
 }
 
-// SendChangeEvent posts a change event, retried like SendAlertEvent.
+// SendChangeEvent posts a change event. Change events have no dedup key, so
+// only a 429 (nothing recorded) is retried: a resend after a 5xx could put
+// the change on the timeline twice.
 func (c *Client) SendChangeEvent(ctx context.Context, ev ChangeEvent) (*EventResult, error) {
-	return c.postEvent(ctx, "sending change event", c.ChangeEnqueueURL(), ev)
+	return c.postEvent(httpretry.NotIdempotent(ctx), "sending change event", c.ChangeEnqueueURL(), ev)
 }
 
 func (c *Client) postEvent(ctx context.Context, op, target string, ev any) (*EventResult, error) {

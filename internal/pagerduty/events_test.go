@@ -143,7 +143,7 @@ func TestServerErrorsOutlastingRetriesKeepTheEventsBody(t *testing.T) {
 		calls.Add(1)
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "Unrecognized object", "message": "Event object format is unrecognized", "errors": []string{"JSON parse error"}})
 	}))
-	_, err := c.SendChangeEvent(context.Background(), ChangeEvent{RoutingKey: "r", Payload: ChangePayload{Summary: "s"}})
+	_, err := c.SendAlertEvent(context.Background(), AlertEvent{RoutingKey: "r", EventAction: "trigger", DedupKey: "k"})
 	var e *EventsError
 	if !errors.As(err, &e) || e.HTTPStatus != 500 || e.Status != "Unrecognized object" || len(e.Errors) != 1 {
 		t.Fatalf("want the 500's Events body, got %v", err)
@@ -192,5 +192,25 @@ func TestDefaultEventsURL(t *testing.T) {
 	}
 	if _, err := DefaultEventsURL("apac"); err == nil {
 		t.Error("DefaultEventsURL accepted an unknown region")
+	}
+}
+
+// Events PagerDuty cannot de-duplicate are not resent after a 5xx: it may
+// have acted on the first one.
+func TestEventsWithoutDedupKeyAreNotResentAfterServerErrors(t *testing.T) {
+	var calls atomic.Int32
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		writeJSON(w, http.StatusBadGateway, map[string]any{"status": "error", "message": "bad gateway"})
+	}))
+	ctx := context.Background()
+	if _, err := c.SendChangeEvent(ctx, ChangeEvent{RoutingKey: "r", Payload: ChangePayload{Summary: "s"}}); err == nil {
+		t.Fatal("want the 502")
+	}
+	if _, err := c.SendAlertEvent(ctx, AlertEvent{RoutingKey: "r", EventAction: "trigger", Payload: &AlertPayload{Summary: "s", Source: "h", Severity: "info"}}); err == nil {
+		t.Fatal("want the 502")
+	}
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("made %d attempts for two events, want 2 (no resend)", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	gopd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 )
 
 // EventsV2IntegrationType is the integration type of an Events API v2 integration.
@@ -28,9 +30,11 @@ func integrationFrom(serviceID string, i gopd.Integration) Integration {
 	return Integration{ID: i.ID, ServiceID: serviceID, Name: i.Name, Type: i.Type, IntegrationKey: i.IntegrationKey, HTMLURL: i.HTMLURL}
 }
 
-// CreateEventsV2Integration adds an Events API v2 integration named name to a service.
+// CreateEventsV2Integration adds an Events API v2 integration named name to a
+// service. Only a 429 is retried: after a 5xx or a timeout the integration
+// may exist, and a second one would be an orphan with a live routing key.
 func (c *Client) CreateEventsV2Integration(ctx context.Context, serviceID, name string) (*Integration, error) {
-	i, err := c.api.CreateIntegrationWithContext(ctx, url.PathEscape(serviceID), gopd.Integration{
+	i, err := c.api.CreateIntegrationWithContext(httpretry.NotIdempotent(ctx), url.PathEscape(serviceID), gopd.Integration{
 		APIObject: gopd.APIObject{Type: EventsV2IntegrationType},
 		Name:      name,
 		Service:   &gopd.APIObject{ID: serviceID, Type: "service_reference"},

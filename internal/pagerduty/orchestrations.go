@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	gopd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 )
 
 // The orchestration and router calls are written with doJSON rather than
@@ -64,7 +66,7 @@ func (c *Client) CreateOrchestration(ctx context.Context, name, description stri
 		Orchestration orchestrationJSON `json:"orchestration"`
 	}
 	in := map[string]any{"orchestration": map[string]any{"name": name, "description": description}}
-	if err := c.doJSON(ctx, fmt.Sprintf("creating event orchestration %q", name), "POST", "/event_orchestrations", in, &out); err != nil {
+	if err := c.doJSON(httpretry.NotIdempotent(ctx), fmt.Sprintf("creating event orchestration %q", name), "POST", "/event_orchestrations", in, &out); err != nil {
 		return nil, err
 	}
 	return out.Orchestration.orchestration(), nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	gopd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 )
 
 // Service is the part of a PagerDuty service pdbridge reads.
@@ -63,7 +65,7 @@ func (c *Client) FindServiceByName(ctx context.Context, name string) (*Service, 
 
 // CreateService creates a service on an escalation policy (used by the demo and tests).
 func (c *Client) CreateService(ctx context.Context, name, description, escalationPolicyID string) (*Service, error) {
-	s, err := c.api.CreateServiceWithContext(ctx, gopd.Service{
+	s, err := c.api.CreateServiceWithContext(httpretry.NotIdempotent(ctx), gopd.Service{
 		Name:             name,
 		Description:      description,
 		EscalationPolicy: gopd.EscalationPolicy{APIObject: gopd.APIObject{ID: escalationPolicyID, Type: "escalation_policy_reference"}},
@@ -114,7 +116,7 @@ func (c *Client) CreateMaintenanceWindow(ctx context.Context, description string
 	for i, id := range serviceIDs {
 		refs[i] = gopd.APIObject{ID: id, Type: "service_reference"}
 	}
-	w, err := c.api.CreateMaintenanceWindowWithContext(ctx, c.from, gopd.MaintenanceWindow{
+	w, err := c.api.CreateMaintenanceWindowWithContext(httpretry.NotIdempotent(ctx), c.from, gopd.MaintenanceWindow{
 		StartTime: start.UTC().Format(time.RFC3339), EndTime: end.UTC().Format(time.RFC3339),
 		Description: description, Services: refs,
 	})
