@@ -18,7 +18,7 @@ cd "$work/quickstart"
 
 echo "== terraform apply examples/quickstart"
 vars=(-var "unix_service_id=$unix" -var "windows_service_id=$windows")
-if ! terraform apply -auto-approve -input=false -no-color "${vars[@]}" >"$work/apply.log" 2>&1; then
+if ! timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]}" >"$work/apply.log" 2>&1; then
   cat "$work/apply.log" >&2
   echo "demo: terraform apply failed" >&2
   exit 1
@@ -26,7 +26,7 @@ fi
 sed -n '/Terraform used the selected providers/,/Apply complete/p' "$work/apply.log"
 
 echo "== what Terraform made"
-terraform output -no-color 2>/dev/null
+timeout 60 terraform output -no-color 2>/dev/null
 
 echo "== what the sandbox now holds"
 for s in "$unix" "$windows"; do
@@ -34,7 +34,7 @@ for s in "$unix" "$windows"; do
 done
 
 echo "== terraform plan shows no drift"
-if terraform plan -detailed-exitcode -input=false -no-color "${vars[@]}" >"$work/plan.log" 2>&1; then
+if timeout 300 terraform plan -detailed-exitcode -input=false -no-color "${vars[@]}" >"$work/plan.log" 2>&1; then
   echo "no changes"
 else
   cat "$work/plan.log" >&2
@@ -43,7 +43,7 @@ else
 fi
 
 echo "== an event sent with the Unix connector's routing key opens an incident"
-key=$(terraform output -raw unix_routing_key 2>/dev/null)
+key=$(timeout 60 terraform output -raw unix_routing_key 2>/dev/null)
 curl -sS --fail-with-body --max-time 10 -X POST "$url/v2/enqueue" -H 'Content-Type: application/json' \
   --data "$(jq -nc --arg k "$key" '{routing_key: $k, event_action: "trigger", dedup_key: "demo/web-01/cpu",
     payload: {summary: "CPU at 100% on web-01", source: "web-01", severity: "critical", custom_details: {device_class: "/Server/Linux"}}}')" | jq -c .

@@ -157,11 +157,12 @@ func (r *ConnectorResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	eventsURL := plan.EventsURL
-	if eventsURL.IsUnknown() && r.data != nil && r.data.pagerduty != nil {
-		eventsURL = types.StringValue(r.data.pagerduty.EnqueueURL()) // what Create will set
+	// What Create and Update will set: the provider's events URL may have
+	// changed since the state was written.
+	if r.data != nil && r.data.pagerduty != nil {
+		plan.EventsURL = types.StringValue(r.data.pagerduty.EnqueueURL())
 	}
-	plan.setExports(eventsURL)
+	plan.setExports(plan.EventsURL)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
 
@@ -248,7 +249,12 @@ func (r *ConnectorResource) Create(ctx context.Context, req resource.CreateReque
 	tflog.Info(ctx, "created PagerDuty integration", map[string]any{"service_id": i.ServiceID, "integration_id": i.ID})
 	// The create response may omit the key on some accounts; read it back.
 	if i.IntegrationKey == "" {
-		if got, err := c.GetIntegration(ctx, i.ServiceID, i.ID); err == nil {
+		got, err := c.GetIntegration(ctx, i.ServiceID, i.ID)
+		if err != nil || got.IntegrationKey == "" {
+			// Keep the integration in state, so that it is not orphaned; the
+			// next refresh reads the key.
+			resp.Diagnostics.AddWarning("Connector Created Without Its Key", fmt.Sprintf("Integration %s/%s was created but its integration_key could not be read yet; run terraform apply -refresh-only (or plan) to read it.\n\nOriginal Error: %v", i.ServiceID, i.ID, err))
+		} else {
 			i = got
 		}
 	}

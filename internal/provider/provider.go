@@ -7,11 +7,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -21,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
@@ -57,16 +61,16 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	Token             types.String           `tfsdk:"token"`
-	UserEmail         types.String           `tfsdk:"user_email"`
-	APIURL            types.String           `tfsdk:"api_url"`
-	EventsURL         types.String           `tfsdk:"events_url"`
-	ServiceRegion     types.String           `tfsdk:"service_region"`
-	AllowInsecureHTTP types.Bool             `tfsdk:"allow_insecure_http"`
-	AllowedHosts      types.List             `tfsdk:"allowed_hosts"`
-	RequestTimeout    types.String           `tfsdk:"request_timeout"`
-	Retry             *retryModel            `tfsdk:"retry"`
-	Sources           map[string]sourceModel `tfsdk:"sources"`
+	Token             types.String `tfsdk:"token"`
+	UserEmail         types.String `tfsdk:"user_email"`
+	APIURL            types.String `tfsdk:"api_url"`
+	EventsURL         types.String `tfsdk:"events_url"`
+	ServiceRegion     types.String `tfsdk:"service_region"`
+	AllowInsecureHTTP types.Bool   `tfsdk:"allow_insecure_http"`
+	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
+	RequestTimeout    types.String `tfsdk:"request_timeout"`
+	Retry             types.Object `tfsdk:"retry"`   // retryModel; may be unknown at plan
+	Sources           types.Map    `tfsdk:"sources"` // of sourceModel; may be unknown at plan
 }
 
 type retryModel struct {
@@ -213,17 +217,73 @@ func (p *PdbridgeProvider) ValidateConfig(ctx context.Context, req provider.Vali
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(validateProvider(m)...)
+	resp.Diagnostics.Append(validateProvider(ctx, m)...)
 }
 
-func validateProvider(m providerModel) diag.Diagnostics {
+// retry returns the retry block, or nil when it is unset or not known yet.
+func (m providerModel) retry(ctx context.Context) *retryModel {
+	if m.Retry.IsNull() || m.Retry.IsUnknown() {
+		return nil
+	}
+	var r retryModel
+	if diags := m.Retry.As(ctx, &r, basetypes.ObjectAsOptions{}); diags.HasError() {
+		return nil
+	}
+	return &r
+}
+
+// sources returns the sources that are known so far (all of them once the
+// plan is complete).
+func (m providerModel) sources(ctx context.Context) map[string]sourceModel {
+	out := map[string]sourceModel{}
+	if m.Sources.IsNull() || m.Sources.IsUnknown() {
+		return out
+	}
+	for name, v := range m.Sources.Elements() {
+		obj, ok := v.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			continue
+		}
+		var s sourceModel
+		if diags := obj.As(ctx, &s, basetypes.ObjectAsOptions{}); !diags.HasError() {
+			out[name] = s
+		}
+	}
+	return out
+}
+
+// unknownSettings names the PagerDuty settings not known until apply.
+func (m providerModel) unknownSettings() []string {
+	var names []string
+	for name, v := range map[string]attr.Value{
+		"token": m.Token, "user_email": m.UserEmail, "api_url": m.APIURL, "events_url": m.EventsURL,
+		"service_region": m.ServiceRegion, "allow_insecure_http": m.AllowInsecureHTTP, "allowed_hosts": m.AllowedHosts,
+		"request_timeout": m.RequestTimeout, "retry": m.Retry,
+	} {
+		if v.IsUnknown() {
+			names = append(names, name)
+		}
+	}
+	if !m.Retry.IsNull() && !m.Retry.IsUnknown() {
+		for name, v := range m.Retry.Attributes() {
+			if v.IsUnknown() {
+				names = append(names, "retry."+name)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func validateProvider(ctx context.Context, m providerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	allowHTTP := m.AllowInsecureHTTP.ValueBool()
 	for _, u := range []struct {
 		attr string
 		v    types.String
 	}{{"api_url", m.APIURL}, {"events_url", m.EventsURL}} {
-		if known(u.v) {
+		// An opt-in not known yet is judged once it is.
+		if known(u.v) && !m.AllowInsecureHTTP.IsUnknown() {
 			if _, err := endpoint.Check(u.v.ValueString(), allowHTTP); err != nil {
 				attrError(&diags, path.Root(u.attr), "Invalid PagerDuty URL", fmt.Sprintf("%v.", err))
 			}
@@ -240,21 +300,27 @@ func validateProvider(m providerModel) diag.Diagnostics {
 		}
 	}
 	checkDuration(&diags, path.Root("request_timeout"), m.RequestTimeout)
-	if m.Retry != nil {
-		checkDuration(&diags, path.Root("retry").AtName("min_delay"), m.Retry.MinDelay)
-		checkDuration(&diags, path.Root("retry").AtName("max_delay"), m.Retry.MaxDelay)
-		if known(m.Retry.MinDelay) && known(m.Retry.MaxDelay) {
-			lo, err1 := config.ParseDuration(m.Retry.MinDelay.ValueString())
-			hi, err2 := config.ParseDuration(m.Retry.MaxDelay.ValueString())
+	if r := m.retry(ctx); r != nil {
+		checkDuration(&diags, path.Root("retry").AtName("min_delay"), r.MinDelay)
+		checkDuration(&diags, path.Root("retry").AtName("max_delay"), r.MaxDelay)
+		if known(r.MinDelay) && known(r.MaxDelay) {
+			lo, err1 := config.ParseDuration(r.MinDelay.ValueString())
+			hi, err2 := config.ParseDuration(r.MaxDelay.ValueString())
 			if err1 == nil && err2 == nil && hi < lo {
 				attrError(&diags, path.Root("retry").AtName("max_delay"), "Invalid Retry Delays", fmt.Sprintf("max_delay (%s) is shorter than min_delay (%s).", hi, lo))
 			}
 		}
 	}
-	for name, s := range m.Sources {
+	for name, s := range m.sources(ctx) {
 		at := path.Root("sources").AtMapKey(name)
 		fields := map[string]types.String{"kind": s.Kind, "url": s.URL, "username": s.Username, "password": s.Password, "api_key": s.APIKey, "ca_bundle": s.CABundle}
-		for _, fe := range config.CheckSource(sourceFrom(name, s), func(f string) bool { return !fields[f].IsUnknown() }) {
+		knownField := func(f string) bool {
+			if f == "url" && s.AllowInsecureHTTP.IsUnknown() {
+				return false // the opt-in decides whether the URL is acceptable
+			}
+			return !fields[f].IsUnknown()
+		}
+		for _, fe := range config.CheckSource(sourceFrom(name, s), knownField) {
 			attrError(&diags, at.AtName(fe.Field), fe.Summary, fe.Detail)
 		}
 		checkDuration(&diags, at.AtName("timeout"), s.Timeout)
@@ -342,8 +408,16 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 	fromEnv(&m.ServiceRegion, envRegion)
 	fromEnv(&m.APIURL, envAPIURL)
 	fromEnv(&m.EventsURL, envEventsURL)
-	resp.Diagnostics.Append(validateProvider(m)...)
+	resp.Diagnostics.Append(validateProvider(ctx, m)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{version: p.version, sources: map[string]config.Source{}}
+	if unknown := m.unknownSettings(); len(unknown) > 0 {
+		// Building a client from half a configuration would fall back to
+		// PagerDuty's production endpoints (and send the token there).
+		data.pagerdutyErr = fmt.Errorf("its settings %s are not known until apply; PagerDuty is reached only once they are", strings.Join(unknown, ", "))
+		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ActionData = data, data, data, data
 		return
 	}
 	resp.Diagnostics.Append(checkRegionEventsHost(m)...)
@@ -352,7 +426,6 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 	}
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "token", "password", "api_key")
 
-	data := &providerData{version: p.version, sources: map[string]config.Source{}}
 	cfg := pagerduty.Config{
 		Token: m.Token.ValueString(), UserEmail: m.UserEmail.ValueString(), Region: m.ServiceRegion.ValueString(),
 		APIURL: m.APIURL.ValueString(), EventsURL: m.EventsURL.ValueString(),
@@ -363,18 +436,21 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 			tflog.Warn(ctx, "retrying PagerDuty request", map[string]any{"method": method, "url": url, "status": status, "wait": wait.String()})
 		},
 	}
-	if m.Retry != nil {
-		if !m.Retry.MaxRetries.IsNull() {
-			cfg.Retry.MaxRetries = int(m.Retry.MaxRetries.ValueInt64())
+	if r := m.retry(ctx); r != nil {
+		if !r.MaxRetries.IsNull() {
+			cfg.Retry.MaxRetries = int(r.MaxRetries.ValueInt64())
 			if cfg.Retry.MaxRetries == 0 {
 				cfg.Retry.MaxRetries = -1 // an explicit 0 means no retry, not "default"
 			}
 		}
-		cfg.Retry.MinWait = durationOr(m.Retry.MinDelay, cfg.Retry.MinWait)
-		cfg.Retry.MaxWait = durationOr(m.Retry.MaxDelay, cfg.Retry.MaxWait)
+		cfg.Retry.MinWait = durationOr(r.MinDelay, cfg.Retry.MinWait)
+		cfg.Retry.MaxWait = durationOr(r.MaxDelay, cfg.Retry.MaxWait)
+		if !known(r.MinDelay) && cfg.Retry.MaxWait < cfg.Retry.MinWait {
+			cfg.Retry.MinWait = cfg.Retry.MaxWait // a short max_delay given alone is honoured
+		}
 	}
 	data.pagerduty, data.pagerdutyErr = pagerduty.New(cfg)
-	for name, s := range m.Sources {
+	for name, s := range m.sources(ctx) {
 		src := sourceFrom(name, s)
 		src.Timeout = durationOr(s.Timeout, 30*time.Second)
 		src.TimeZone = time.UTC

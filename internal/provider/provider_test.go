@@ -233,3 +233,62 @@ func indexOf(t *testing.T, attrs []*tfprotov6.SchemaAttribute, name string) int 
 	t.Fatalf("no attribute %s", name)
 	return -1
 }
+
+// Provider settings computed by another resource are unknown at plan: the
+// provider must neither crash on them nor fall back to PagerDuty's
+// production endpoints, and an apply (where they are known) must work.
+func TestAccProviderSettingsKnownOnlyAtApply(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "late")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{ // a data source read at plan time says why it cannot reach PagerDuty yet
+				Config: fmt.Sprintf(`
+resource "terraform_data" "endpoint" {
+  input = %[1]q
+}
+provider "pdbridge" {
+  token      = %[2]q
+  user_email = %[3]q
+  api_url    = terraform_data.endpoint.output
+  events_url = terraform_data.endpoint.output
+}
+data "pdbridge_service" "s" {
+  id = %[4]q
+}`, sb.URL, testToken, testEmail, svc.ID),
+				ExpectError: regexp.MustCompile(`(?s)PagerDuty Not Configured.*api_url, events_url are not\s+known until apply`),
+			},
+			{ // whole maps and objects unknown at plan; the connector is created at apply
+				Config: fmt.Sprintf(`
+resource "terraform_data" "endpoint" {
+  input = %[1]q
+}
+resource "terraform_data" "sources" {
+  input = { am = { kind = "alertmanager", url = "http://127.0.0.1:9093" } }
+}
+resource "terraform_data" "retry" {
+  input = { max_retries = 1, min_delay = "10ms", max_delay = "20ms" }
+}
+provider "pdbridge" {
+  token      = %[2]q
+  user_email = %[3]q
+  api_url    = terraform_data.endpoint.output
+  events_url = terraform_data.endpoint.output
+  sources    = terraform_data.sources.output
+  retry      = terraform_data.retry.output
+}
+resource "pdbridge_connector" "k" {
+  name        = "Kibana"
+  service_id  = %[4]q
+  source_kind = "kibana"
+}`, sb.URL, testToken, testEmail, svc.ID),
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr("pdbridge_connector.k", "kibana.api_url", sb.URL+"/v2/enqueue"),
+					resource.TestCheckResourceAttrSet("pdbridge_connector.k", "integration_key"),
+				),
+			},
+		},
+	})
+}

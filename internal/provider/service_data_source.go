@@ -58,7 +58,7 @@ func (d *ServiceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		MarkdownDescription: "A PagerDuty service's status (active, warning, critical, maintenance, disabled) and its ongoing maintenance windows, looked up by `id` or by exact `name`. Read it to decide what the sync does for new events (no incident while a service is in maintenance or disabled).",
 		Attributes: map[string]schema.Attribute{
 			"id":   schema.StringAttribute{MarkdownDescription: "Service ID. Set exactly one of `id` and `name`.", Optional: true, Computed: true, Validators: nonEmpty},
-			"name": schema.StringAttribute{MarkdownDescription: "Exact service name. Set exactly one of `id` and `name`; a name shared by several services is an error.", Optional: true, Computed: true, Validators: nonEmpty},
+			"name": schema.StringAttribute{MarkdownDescription: "Exact service name (PagerDuty service names are unique). Set exactly one of `id` and `name`.", Optional: true, Computed: true, Validators: nonEmpty},
 			"description": schema.StringAttribute{
 				MarkdownDescription: "Service description.", Computed: true,
 			},
@@ -93,7 +93,11 @@ func (d *ServiceDataSource) Configure(_ context.Context, req datasource.Configur
 func (d *ServiceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m serviceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || d.data == nil {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if d.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The pdbridge provider was not configured before this data source was read. Please report this issue to the provider developers.")
 		return
 	}
 	c, diags := d.data.PagerDuty()

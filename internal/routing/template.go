@@ -45,8 +45,8 @@ func templateData(ev Event) TemplateData {
 
 // parseTemplate parses a field-override template. A custom detail the event
 // lacks is an error when the template runs (missingkey=error), rather than
-// the text "<no value>" reaching PagerDuty; {{index .Details "key"}} reads
-// an optional one.
+// the text "<no value>" reaching PagerDuty; {{with index .Details "key"}}{{.}}{{end}}
+// reads an optional one (a bare index would print "<no value>" when missing).
 func parseTemplate(name, text string) (*template.Template, error) {
 	return template.New(name).Option("missingkey=error").Parse(text)
 }
