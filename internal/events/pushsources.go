@@ -6,6 +6,10 @@ import "encoding/json"
 // PagerDuty integration is written here in that tool's own terms, so that
 // it can be handed over as is.
 
+// PushSourceKinds are the tools that push events to a connector themselves
+// (generic: any other sender of Events API v2 events).
+var PushSourceKinds = []string{"device42", "rudderstack", "kibana", "generic"}
+
 // Kibana is a Kibana PagerDuty connector (type ".pagerduty"): its config
 // {apiUrl} and secrets {routingKey}, as JSON, the form Kibana's connector
 // API and elasticstack_kibana_action_connector take.

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -16,13 +17,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/routing"
 )
 
 // connectorSourceKinds are the tools a connector can be fed by: the consoles
 // pdbridge synchronises with, and push-only sources.
-var connectorSourceKinds = []string{"zenoss", "icinga2", "alertmanager", "device42", "rudderstack", "kibana", "generic"}
+var connectorSourceKinds = slices.Concat(config.SourceKinds, events.PushSourceKinds)
 
 var (
 	_ resource.Resource                = &ConnectorResource{}
@@ -331,8 +334,8 @@ func (r *ConnectorResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *ConnectorResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	serviceID, integrationID, ok := parseConnectorID(req.ID)
-	if !ok {
+	serviceID, integrationID, err := routing.SplitConnectorID(req.ID)
+	if err != nil {
 		resp.Diagnostics.AddError("Unexpected Format of ID",
 			fmt.Sprintf("Cannot import %q: a connector is imported as SERVICE_ID/INTEGRATION_ID, e.g. PSVC123/PINT456 (both from the integration's URL in PagerDuty).", req.ID))
 		return
@@ -340,13 +343,4 @@ func (r *ConnectorResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_id"), serviceID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("integration_id"), integrationID)...)
-}
-
-// parseConnectorID splits SERVICE_ID/INTEGRATION_ID.
-func parseConnectorID(id string) (serviceID, integrationID string, ok bool) {
-	parts := strings.Split(id, "/")
-	if len(parts) != 2 || parts[0] == "" || parts[1] == "" || strings.TrimSpace(id) != id {
-		return "", "", false
-	}
-	return parts[0], parts[1], true
 }

@@ -203,17 +203,6 @@ func TestAccConnectorImportRejectsOtherIDForms(t *testing.T) {
 	}
 }
 
-func TestParseConnectorID(t *testing.T) {
-	if s, i, ok := parseConnectorID("PSVC1/PINT2"); !ok || s != "PSVC1" || i != "PINT2" {
-		t.Fatalf("got %q %q %v", s, i, ok)
-	}
-	for _, bad := range []string{"", "PSVC1", "PSVC1/", "/PINT2", "PSVC1/PINT2/x", " PSVC1/PINT2", "PSVC1.PINT2"} {
-		if _, _, ok := parseConnectorID(bad); ok {
-			t.Errorf("parseConnectorID(%q) accepted", bad)
-		}
-	}
-}
-
 // keyFrom checks an export that carries the connector's integration key.
 func keyFrom(attr, format string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {

@@ -26,16 +26,8 @@ import (
 	"text/template"
 	"unicode/utf8"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pcl"
-)
-
-// Severities are the Events API v2 payload severities.
-var Severities = []string{"critical", "error", "warning", "info"}
-
-// Events API v2 limits the overrides must respect.
-const (
-	MaxSummaryLength  = 1024
-	MaxDedupKeyLength = 255
 )
 
 // CatchAllLabel names the catch-all in decisions and in published rules, so
@@ -258,8 +250,8 @@ func Check(t Transform, publishing bool, known Known) []FieldError {
 				}
 			}
 		}
-		if r.Severity != "" && known(i, "severity") && isConstantTemplate(r.Severity) && !slices.Contains(Severities, r.Severity) {
-			add(i, "severity", "", "Invalid Severity", "Rule %q sets severity %q; PagerDuty's severities are %s.", r.Label, r.Severity, strings.Join(Severities, ", "))
+		if r.Severity != "" && known(i, "severity") && isConstantTemplate(r.Severity) && !slices.Contains(events.Severities, r.Severity) {
+			add(i, "severity", "", "Invalid Severity", "Rule %q sets severity %q; PagerDuty's severities are %s.", r.Label, r.Severity, strings.Join(events.Severities, ", "))
 		}
 		if known(i, "custom_details") {
 			for _, k := range slices.Sorted(maps.Keys(r.CustomDetails)) {
@@ -462,8 +454,8 @@ func (c *Compiled) override(i int, ev Event) (Event, error) {
 		if out.Severity, err = render(t.severity, data); err != nil {
 			return fail("severity", err)
 		}
-		if !slices.Contains(Severities, out.Severity) {
-			return fail("severity", fmt.Errorf("rendered %q, which is not a PagerDuty severity (%s)", out.Severity, strings.Join(Severities, ", ")))
+		if !slices.Contains(events.Severities, out.Severity) {
+			return fail("severity", fmt.Errorf("rendered %q, which is not a PagerDuty severity (%s)", out.Severity, strings.Join(events.Severities, ", ")))
 		}
 	}
 	if t.summary != nil {
@@ -473,16 +465,16 @@ func (c *Compiled) override(i int, ev Event) (Event, error) {
 		if strings.TrimSpace(out.Summary) == "" {
 			return fail("summary", errors.New("rendered an empty summary, which PagerDuty refuses"))
 		}
-		if n := utf8.RuneCountInString(out.Summary); n > MaxSummaryLength {
-			return fail("summary", fmt.Errorf("rendered %d characters; PagerDuty takes at most %d", n, MaxSummaryLength))
+		if n := utf8.RuneCountInString(out.Summary); n > events.MaxSummaryLength {
+			return fail("summary", fmt.Errorf("rendered %d characters; PagerDuty takes at most %d", n, events.MaxSummaryLength))
 		}
 	}
 	if t.dedupKey != nil {
 		if out.DedupKey, err = render(t.dedupKey, data); err != nil {
 			return fail("dedup_key", err)
 		}
-		if n := utf8.RuneCountInString(out.DedupKey); n > MaxDedupKeyLength {
-			return fail("dedup_key", fmt.Errorf("rendered %d characters; PagerDuty takes at most %d", n, MaxDedupKeyLength))
+		if n := utf8.RuneCountInString(out.DedupKey); n > events.MaxDedupKeyLength {
+			return fail("dedup_key", fmt.Errorf("rendered %d characters; PagerDuty takes at most %d", n, events.MaxDedupKeyLength))
 		}
 	}
 	if len(t.details) > 0 {

@@ -318,3 +318,14 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestSplitConnectorID(t *testing.T) {
+	if s, i, err := SplitConnectorID("PSVC1/PINT2"); err != nil || s != "PSVC1" || i != "PINT2" {
+		t.Fatalf("got %q %q %v", s, i, err)
+	}
+	for _, bad := range []string{"", "PSVC1", "PSVC1/", "/PINT2", "PSVC1/PINT2/x", " PSVC1/PINT2", "PSVC1.PINT2"} {
+		if _, _, err := SplitConnectorID(bad); err == nil || !strings.Contains(err.Error(), "SERVICE_ID/INTEGRATION_ID") {
+			t.Errorf("SplitConnectorID(%q) = %v, want an error naming the form", bad, err)
+		}
+	}
+}
