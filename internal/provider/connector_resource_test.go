@@ -42,6 +42,12 @@ func TestAccConnectorLifecycle(t *testing.T) {
 	svc := sb.service(t, "Unix team")
 	var serviceID, integrationID string
 	ctx := context.Background()
+	integrationWrites := func() int {
+		f := sb.Faults()
+		return f.Count("POST /services/{id}/integrations") + f.Count("PUT /services/{id}/integrations/{integration_id}") +
+			f.Count("DELETE /services/{id}/integrations/{integration_id}")
+	}
+	var writesBefore int
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -83,11 +89,18 @@ func TestAccConnectorLifecycle(t *testing.T) {
 				},
 			},
 			{ // changing only source_kind touches nothing in PagerDuty
-				Config: connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
+				PreConfig: func() { writesBefore = integrationWrites() },
+				Config:    connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("integration_id"), knownvalue.NotNull()),
 				}},
+				Check: func(*terraform.State) error {
+					if n := integrationWrites() - writesBefore; n != 0 {
+						return fmt.Errorf("%d integration writes for a source_kind change, want 0", n)
+					}
+					return nil
+				},
 			},
 			{ // import by SERVICE_ID/INTEGRATION_ID
 				ResourceName:            "pdbridge_connector.unix",
