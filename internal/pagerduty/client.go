@@ -35,6 +35,18 @@ var regions = map[string]struct{ API, Events string }{
 	"eu": {"https://api.eu.pagerduty.com", "https://events.eu.pagerduty.com"},
 }
 
+// regionEndpoints returns a service region's endpoints; "" is us.
+func regionEndpoints(region string) (struct{ API, Events string }, error) {
+	if region == "" {
+		region = "us"
+	}
+	ends, ok := regions[region]
+	if !ok {
+		return ends, fmt.Errorf("unknown service region %q: use one of %s", region, strings.Join(Regions(), ", "))
+	}
+	return ends, nil
+}
+
 // Regions lists the accepted service_region values.
 func Regions() []string { return []string{"us", "eu"} }
 
@@ -74,13 +86,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("user_email %q is not an email address", cfg.UserEmail)
 		}
 	}
-	region := cfg.Region
-	if region == "" {
-		region = "us"
-	}
-	ends, ok := regions[region]
-	if !ok {
-		return nil, fmt.Errorf("unknown service region %q: use one of %s", region, strings.Join(Regions(), ", "))
+	ends, err := regionEndpoints(cfg.Region)
+	if err != nil {
+		return nil, err
 	}
 	apiURL := strings.TrimRight(firstNonEmpty(cfg.APIURL, ends.API), "/")
 	eventsURL := strings.TrimRight(firstNonEmpty(cfg.EventsURL, ends.Events), "/")

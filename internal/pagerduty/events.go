@@ -108,14 +108,8 @@ func (c *Client) ChangeEnqueueURL() string { return c.eventsURL + "/v2/change/en
 // DefaultEventsURL is the Events API host root of a service region ("" is
 // "us"), the one a client uses when it is given no events URL.
 func DefaultEventsURL(region string) (string, error) {
-	if region == "" {
-		region = "us"
-	}
-	ends, ok := regions[region]
-	if !ok {
-		return "", fmt.Errorf("unknown service region %q: use one of %s", region, strings.Join(Regions(), ", "))
-	}
-	return ends.Events, nil
+	ends, err := regionEndpoints(region)
+	return ends.Events, err
 }
 
 // SendAlertEvent posts an alert event. 429 and 5xx answers are retried by

@@ -221,22 +221,10 @@ func (r *ConnectorResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *ConnectorResource) client(resp interface{ AddError(string, string) }) *pagerduty.Client {
-	if r.data == nil {
-		resp.AddError("Provider Not Configured", "The pdbridge provider was not configured before this resource was used. Please report this issue to the provider developers.")
-		return nil
-	}
-	c, diags := r.data.PagerDuty()
-	for _, d := range diags {
-		resp.AddError(d.Summary(), d.Detail())
-	}
-	return c
-}
-
 func (r *ConnectorResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan connectorModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}
@@ -278,7 +266,7 @@ func (m *connectorModel) fill(i *pagerduty.Integration, c *pagerduty.Client) {
 func (r *ConnectorResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state connectorModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}
@@ -301,7 +289,7 @@ func (r *ConnectorResource) Update(ctx context.Context, req resource.UpdateReque
 	var plan, state connectorModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}
@@ -324,7 +312,7 @@ func (r *ConnectorResource) Update(ctx context.Context, req resource.UpdateReque
 func (r *ConnectorResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state connectorModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}

@@ -215,17 +215,6 @@ func sendAlertEvent(ctx context.Context, c *pagerduty.Client, m eventModel, diag
 	return res, ev
 }
 
-// eventsClient returns the client events are sent with, or adds why there is none.
-func eventsClient(d *providerData, diags *diag.Diagnostics) *pagerduty.Client {
-	if d == nil {
-		diags.AddError("Provider Not Configured", "The pdbridge provider was not configured before sending an event. Please report this issue to the provider developers.")
-		return nil
-	}
-	c, ds := d.Events()
-	diags.Append(ds...)
-	return c
-}
-
 func addEventSendError(diags *diag.Diagnostics, err error) {
 	if pagerduty.IsEventRejected(err) {
 		diags.AddError("PagerDuty Rejected the Event", fmt.Sprintf("PagerDuty refused the event; fix it and try again.\n\nOriginal Error: %v", err))

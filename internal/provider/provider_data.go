@@ -39,6 +39,31 @@ func (d *providerData) Events() (*pagerduty.Client, diag.Diagnostics) {
 	return d.pagerduty, diags
 }
 
+// pagerDutyClient returns the REST client for an object, or adds to diags
+// why there is none (the provider not configured, or configured without a
+// usable token or endpoints).
+func pagerDutyClient(d *providerData, diags *diag.Diagnostics) *pagerduty.Client {
+	if d == nil {
+		diags.AddError("Provider Not Configured", "The pdbridge provider was not configured before this object was used. Please report this issue to the provider developers.")
+		return nil
+	}
+	c, ds := d.PagerDuty()
+	diags.Append(ds...)
+	return c
+}
+
+// eventsClient is pagerDutyClient for objects that only send events, which
+// need no REST token.
+func eventsClient(d *providerData, diags *diag.Diagnostics) *pagerduty.Client {
+	if d == nil {
+		diags.AddError("Provider Not Configured", "The pdbridge provider was not configured before sending an event. Please report this issue to the provider developers.")
+		return nil
+	}
+	c, ds := d.Events()
+	diags.Append(ds...)
+	return c
+}
+
 // configureData is the shared Configure of every object: it accepts a nil
 // ProviderData (Terraform validates before configuring) and rejects any other type.
 func configureData(raw any, diags *diag.Diagnostics) *providerData {

@@ -233,16 +233,6 @@ func addFieldErrors(diags *diag.Diagnostics, root path.Path, errs []routing.Fiel
 	}
 }
 
-func (r *RoutingTransformResource) client(diags *diag.Diagnostics) *pagerduty.Client {
-	if r.data == nil {
-		diags.AddError("Provider Not Configured", "The pdbridge provider was not configured before this resource was used. Please report this issue to the provider developers.")
-		return nil
-	}
-	c, d := r.data.PagerDuty()
-	diags.Append(d...)
-	return c
-}
-
 func (r *RoutingTransformResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan routingTransformModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -251,7 +241,7 @@ func (r *RoutingTransformResource) Create(ctx context.Context, req resource.Crea
 	}
 	plan.ID = types.StringValue(routing.NewTransformID())
 	if orch := plan.EventOrchestrationID.ValueString(); orch != "" {
-		c := r.client(&resp.Diagnostics)
+		c := pagerDutyClient(r.data, &resp.Diagnostics)
 		if c == nil {
 			return
 		}
@@ -314,7 +304,7 @@ func (r *RoutingTransformResource) Read(ctx context.Context, req resource.ReadRe
 	if resp.Diagnostics.HasError() || orch == "" {
 		return // unpublished: the state is the transform's only home
 	}
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -400,7 +390,7 @@ func (r *RoutingTransformResource) Update(ctx context.Context, req resource.Upda
 	plan.ID = state.ID
 	id, from, to := state.ID.ValueString(), state.EventOrchestrationID.ValueString(), plan.EventOrchestrationID.ValueString()
 	if from != "" || to != "" {
-		c := r.client(&resp.Diagnostics)
+		c := pagerDutyClient(r.data, &resp.Diagnostics)
 		if c == nil {
 			return
 		}
@@ -424,7 +414,7 @@ func (r *RoutingTransformResource) Delete(ctx context.Context, req resource.Dele
 	if resp.Diagnostics.HasError() || orch == "" {
 		return
 	}
-	if c := r.client(&resp.Diagnostics); c != nil {
+	if c := pagerDutyClient(r.data, &resp.Diagnostics); c != nil {
 		r.publish(ctx, c, orch, state.ID.ValueString(), state.Priority.ValueInt64(), nil, &resp.Diagnostics)
 	}
 }
@@ -439,7 +429,7 @@ func (r *RoutingTransformResource) ImportState(ctx context.Context, req resource
 				"The transform id is in the label of each rule it published, \"[pdbridge:PRIORITY:TRANSFORM_ID] label\". A transform that is not published has no home outside Terraform's state and cannot be imported.", req.ID))
 		return
 	}
-	c := r.client(&resp.Diagnostics)
+	c := pagerDutyClient(r.data, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

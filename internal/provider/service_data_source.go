@@ -96,12 +96,7 @@ func (d *ServiceDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The pdbridge provider was not configured before this data source was read. Please report this issue to the provider developers.")
-		return
-	}
-	c, diags := d.data.PagerDuty()
-	resp.Diagnostics.Append(diags...)
+	c := pagerDutyClient(d.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
