@@ -98,7 +98,7 @@ func parseLogEntryFilter(c *reqCtx) (logEntryFilter, *apiError) {
 		if v == "" {
 			continue
 		}
-		t, ok := parseTime(v)
+		t, ok := parseTimeIn(v, c.zone)
 		if !ok {
 			return f, &apiError{Status: http.StatusBadRequest, Code: codeInvalidTimes, Message: "Invalid time values in since/until",
 				Errors: []string{k + " is not a valid date-time"}}
