@@ -985,7 +985,7 @@ func TestConformance(t *testing.T) {
 	// one alert leaves the incident open, resolving the last resolves it.
 	grouped := raw.want(201, "POST", "/services", map[string]any{"service": map[string]any{"name": "grouped", "type": "service",
 		"escalation_policy": map[string]any{"id": sandbox.DefaultEscalationPolicyID(), "type": "escalation_policy_reference"},
-		"alert_grouping": "time", "alert_grouping_timeout": 0}}, nil)
+		"alert_grouping":    "time", "alert_grouping_timeout": 0}}, nil)
 	groupedID := str(obj(grouped, "service"), "id")
 	gInteg, err := client.CreateIntegrationWithContext(ctx, groupedID, pd.Integration{APIObject: pd.APIObject{Type: "events_api_v2_inbound_integration"}, Name: "grouped"})
 	if err != nil {
