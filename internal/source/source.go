@@ -161,6 +161,12 @@ type Event struct {
 	// Count is the number of occurrences.
 	Count int
 
+	// URL opens the event in the console, when the adapter can tell.
+	URL string
+	// Maintenance, when set, says the console holds the event's object in
+	// maintenance (an Icinga 2 downtime), and names it.
+	Maintenance string
+
 	// Log is the event's log, oldest first; only Get fills it.
 	Log []LogEntry
 	// Ref is the PagerDuty incident reference read back from the event.
@@ -178,17 +184,30 @@ type LogEntry struct {
 }
 
 // IncidentRef ties an event to the PagerDuty incident that represents it.
+// The sync engine keeps nothing between runs: what it must remember about a
+// pair lives here, on the event.
 type IncidentRef struct {
 	IncidentID  string
 	URL         string
 	Created     time.Time
 	ConnectorID string
+	// DedupKey is the Events API dedup key the event was sent with, so a
+	// re-send goes through the same routing key and de-duplicates, even if
+	// routing changed in between.
+	DedupKey string
+	// State is the engine's note of how it last left the pair (e.g.
+	// "pending" before the incident exists, or the incident status it
+	// last saw); adapters store it verbatim.
+	State string
+	// IncidentUpdated and EventChanged are the incident's updated_at and the
+	// event's StatusChanged when the pair was last reconciled: watermarks
+	// that let a pass skip pairs where neither side moved.
+	IncidentUpdated time.Time
+	EventChanged    time.Time
 }
 
 // IsZero reports whether no reference is set.
-func (r IncidentRef) IsZero() bool {
-	return r.IncidentID == "" && r.URL == "" && r.Created.IsZero() && r.ConnectorID == ""
-}
+func (r IncidentRef) IsZero() bool { return r == IncidentRef{} }
 
 // Status is an event's status on the common scale.
 type Status int

@@ -672,7 +672,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 			t.Errorf("%s refers to incident %s service %s", le.Type, le.Incident.ID, le.Service.ID)
 		}
 	}
-	want := "[trigger_log_entry assign_log_entry acknowledge_log_entry unacknowledge_log_entry annotate_log_entry resolve_log_entry]"
+	want := "[trigger_log_entry assign_log_entry notify_log_entry acknowledge_log_entry unacknowledge_log_entry annotate_log_entry resolve_log_entry]"
 	if fmt.Sprint(types) != want {
 		t.Errorf("log entry types = %v, want %s", types, want)
 	}
@@ -688,8 +688,8 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 	e.send(key, "trigger", "w2")
 	since := e.clock.Now().Add(-time.Minute).Format(time.RFC3339)
 	recent, err := e.client.ListLogEntriesWithContext(ctx, pd.ListLogEntriesOptions{Since: since})
-	if err != nil || len(recent.LogEntries) != 2 {
-		t.Errorf("log entries since the second trigger = %d, %v; want its trigger and assign entries", len(recent.LogEntries), err)
+	if err != nil || len(recent.LogEntries) != 3 {
+		t.Errorf("log entries since the second trigger = %d, %v; want its trigger, assign and notify entries", len(recent.LogEntries), err)
 	}
 
 	// Reopen: PUT triggered on a resolved incident re-opens it.

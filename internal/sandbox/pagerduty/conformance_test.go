@@ -645,7 +645,7 @@ func (v *validator) finish(t *testing.T, wantOps []string) {
 // scenario must get a 2xx from each (plus the undocumented DELETE of a
 // service integration, checked through R8).
 var everyOperation = []string{
-	"listAbilities", "getCurrentUser", "listEscalationPolicies", "getEscalationPolicy",
+	"listAbilities", "listUsers", "getCurrentUser", "listEscalationPolicies", "getEscalationPolicy",
 	"listServices", "createService", "getService", "updateService", "deleteService",
 	"createServiceIntegration", "getServiceIntegration", "updateServiceIntegration",
 	"listIncidents", "createIncident", "updateIncidents", "getIncident", "updateIncident",
@@ -758,6 +758,9 @@ func TestConformance(t *testing.T) {
 	me, err := client.GetCurrentUserWithContext(ctx, pd.GetCurrentUserOptions{})
 	if err != nil || me.Email != seedUserEmail {
 		t.Fatalf("GetCurrentUser = %+v, %v", me, err)
+	}
+	if users := raw.want(200, "GET", "/users?query=SYNC-bot", nil, nil); len(as[[]any](t, users["users"])) != 1 {
+		t.Fatalf("GET /users?query= = %v, want the one user whose email matches", users)
 	}
 	eps, err := client.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{})
 	if err != nil || len(eps.EscalationPolicies) != 1 {

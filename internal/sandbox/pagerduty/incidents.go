@@ -156,6 +156,18 @@ func (st *state) assign(inc *incident, userIDs []string, agent ref, now time.Tim
 	le := st.addLog(inc, "assign_log_entry", agent, map[string]any{"type": "auto"}, "Assigned to "+strings.Join(names, ", ")+".", now)
 	le.assignees = append([]string(nil), userIDs...)
 	inc.updatedAt = now
+	// PagerDuty notifies the assignees, and logs each notification
+	// (NotifyLogEntry: the user notified). The channel's shape is not in
+	// the spec (Channel is defect 4); the sandbox says how and to whom.
+	for _, id := range userIDs {
+		if inc.open() {
+			u := st.users[id]
+			n := st.addLog(inc, "notify_log_entry", st.services[inc.serviceID].ref(), map[string]any{"type": "email",
+				"summary": "Email to " + u.email, "notification": map[string]any{"type": "email", "status": "success", "address": u.email}},
+				"Notified "+u.name+" by email.", now)
+			n.user = id
+		}
+	}
 }
 
 func (st *state) acknowledge(inc *incident, agent ref, channel map[string]any, now time.Time) {
@@ -709,6 +721,16 @@ func (st *state) applyUpdate(inc *incident, in incidentUpdateInput, actor *user,
 	}
 	if len(in.ConferenceBridge) > 0 {
 		inc.conferenceBridge = append(json.RawMessage(nil), in.ConferenceBridge...)
+		inc.updatedAt = now
+	}
+	if in.EscalationLevel != nil && inc.open() {
+		// Escalating (re-)assigns the level's targets (the sandbox's
+		// policies have one level) and logs the escalation.
+		le := st.addLog(inc, "escalate_log_entry", agent, map[string]any{"type": "api", "summary": "Escalated through the REST API"},
+			fmt.Sprintf("Escalated to level %d.", *in.EscalationLevel), now)
+		if ep := st.policies[inc.epID]; ep != nil {
+			le.assignees = []string{ep.userID}
+		}
 		inc.updatedAt = now
 	}
 	if in.EscalationPolicy != nil {

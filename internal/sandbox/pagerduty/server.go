@@ -138,6 +138,7 @@ func (s *Server) routes() {
 		s.mux.Handle(pattern, s.faults.Wrap(pattern, s.restHandler(pattern, h)))
 	}
 	rest("GET /abilities", listAbilities)
+	rest("GET /users", listUsers)
 	rest("GET /users/me", getCurrentUser)
 	rest("GET /users/{id}", getUser)
 	rest("GET /escalation_policies", listEscalationPolicies)

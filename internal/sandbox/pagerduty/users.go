@@ -140,6 +140,31 @@ func getCurrentUser(c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"user": c.st.users[seedUserID].render(c.base)}, nil
 }
 
+// listUsers is GET /users: query matches names and emails by substring
+// (case-insensitive), paged; the sandbox has no teams.
+func listUsers(c *reqCtx) (int, any, *apiError) {
+	pg, e := parsePage(c)
+	if e != nil {
+		return 0, nil, e
+	}
+	query := strings.ToLower(c.r.URL.Query().Get("query"))
+	var list []*user
+	if len(queryList(c, "team_ids")) == 0 {
+		for _, id := range c.st.userOrder {
+			u := c.st.users[id]
+			if query == "" || strings.Contains(strings.ToLower(u.name), query) || strings.Contains(strings.ToLower(u.email), query) {
+				list = append(list, u)
+			}
+		}
+	}
+	items := []any{}
+	lo, hi := pg.bounds(len(list))
+	for _, u := range list[lo:hi] {
+		items = append(items, u.render(c.base))
+	}
+	return http.StatusOK, pg.list("users", items, len(list)), nil
+}
+
 func getUser(c *reqCtx) (int, any, *apiError) {
 	u := c.st.users[c.r.PathValue("id")]
 	if u == nil {
