@@ -319,8 +319,8 @@ func (s *Server) query(a args, fromArchive bool) (map[string]any, error) {
 	if a.present("exclusion_filter") {
 		return nil, raise("NotImplementedError", "the sandbox does not emulate exclusion_filter")
 	}
-	if uid, _ := a.str("uid", ""); uid != "" && uid != "/zport/dmd" && uid != "/zport/dmd/Events" && uid != "/zport/dmd/Devices" {
-		return nil, raise("NotImplementedError", "the sandbox does not emulate context uid %s", uid)
+	if err := contextUID(a); err != nil {
+		return nil, err
 	}
 	f, err := s.buildFilter(params)
 	if err != nil {
@@ -418,7 +418,11 @@ func (s *Server) update(method string, apply func(*event, string, int64) bool) f
 			}
 		}
 
-		s.lock()
+		if err := contextUID(a); err != nil {
+			return nil, err
+		}
+
+		now := s.lock()
 		defer s.mu.Unlock()
 		if err := s.manageEvents(method, a); err != nil {
 			return nil, err
@@ -443,7 +447,7 @@ func (s *Server) update(method string, apply func(*event, string, int64) bool) f
 		// asof ("only if there has been no state change since") is in the
 		// signature of every version and used by none: it is ignored.
 
-		now, user := s.nowMS(), s.user()
+		user := s.user()
 		updated, total := 0, 0
 		for _, e := range s.order {
 			// The update runs a saved search on the summary index: archived
@@ -460,11 +464,22 @@ func (s *Server) update(method string, apply func(*event, string, int64) bool) f
 	}
 }
 
+// contextUID accepts the contexts that select every event; a device or
+// organizer context would narrow the selection, which the sandbox does not
+// emulate.
+func contextUID(a args) error {
+	if uid, _ := a.str("uid", ""); uid != "" && uid != "/zport/dmd" && uid != "/zport/dmd/Events" && uid != "/zport/dmd/Devices" {
+		return raise("NotImplementedError", "the sandbox does not emulate context uid %s", uid)
+	}
+	return nil
+}
+
 // excludeIDs reads excludeIds, which zep.py takes as a dict of evids
-// (excludeIds.keys()).
+// (excludeIds.keys()) when it is truthy.
 func excludeIDs(a args) (map[string]bool, error) {
 	excluded := map[string]bool{}
-	if !a.present("excludeIds") {
+	switch string(bytes.TrimSpace(a["excludeIds"])) {
+	case "", "null", "[]", "{}", `""`, "0", "false":
 		return excluded, nil
 	}
 	var ids map[string]json.RawMessage

@@ -46,7 +46,7 @@
 // {"success": false, "type": "exception", "msg": "<Class>: <text>"} (a
 // DirectResponse.fail, such as updateDetails of a missing evid, has type
 // "error"); unknown query parameters are rejected; a malformed time range
-// is silently ignored; Content-Type must be application/json (from 5.x);
+// is silently ignored; Content-Type must be application/json (5.x on);
 // bad credentials redirect to the login form, which answers 200 with HTML;
 // add_event returns no evid; write_log stores clean_html(message) from
 // 5.0; updateDetails (from 5.0) answers status "204". Timestamps are local
@@ -253,6 +253,9 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusFound)
 		return
 	}
+	// Products/ZenUtils/extdirect/zope/router.py has the check from tag
+	// 5.1.2 on; the sandbox, which knows no patch releases, applies it to
+	// all of 5.x (stricter for 5.0-5.1.1).
 	if s.opts.Version >= Version5 {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if !strings.EqualFold(mt, "application/json") {

@@ -28,6 +28,7 @@ func TestEmptySelectorActsOnEveryEvent(t *testing.T) {
 		"evids a string": {"evids": "0242ac11-0002-8000-11ee-000000000001"},
 		"evids a dict":   {"evids": map[string]any{"x": true}},
 		"params: {}":     {"evids": []string{}, "params": map[string]any{}},
+		"excludeIds: []": {"excludeIds": []string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, hs, _ := start(t, Options{})
@@ -72,6 +73,9 @@ func TestEmptySelectorActsOnEveryEvent(t *testing.T) {
 	if u, n := updateCounts(t, call(t, hs, "reopen", map[string]any{"excludeIds": map[string]any{b: true}})); u != 1 || n != 1 {
 		t.Fatalf("reopen of all but b: updated %v total %v", u, n)
 	}
+	// A device context would narrow the selection; the sandbox refuses it
+	// rather than act on more than Zenoss would.
+	failedWith(t, call(t, hs, "close", map[string]any{"uid": "/zport/dmd/Devices/Server/devices/web01"}), "NotImplementedError")
 }
 
 // asof is in the signature of close, acknowledge and reopen in every
