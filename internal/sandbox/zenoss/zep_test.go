@@ -2,6 +2,7 @@ package zenoss
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -470,6 +471,25 @@ func TestLogTimesByMinorVersion(t *testing.T) {
 		d := as[map[string]any](t, as[[]any](t, succeeded(t, call(t, hs, "detail", map[string]any{"evid": id}))["event"])[0])
 		if got := as[[]any](t, as[[]any](t, d["log"])[0])[1]; got != tc.want {
 			t.Errorf("5.%d: log time %v (%T), want %v", tc.minor, got, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkSweep measures what aging and archiving add to a request: each
+// iteration moves the clock by one sweep interval over 10,000 live events
+// (the worst case: a run is due every time) and reads one event.
+func BenchmarkSweep(b *testing.B) {
+	clk := &clock{t: t0}
+	s := New(Options{Username: "u", Password: "p", Now: clk.Now})
+	var last string
+	for i := range 10_000 {
+		last = s.AddEvent(Occurrence{Device: "dev", Summary: "event " + strconv.Itoa(i), Severity: Severity(1 + i%5)})
+	}
+	b.ResetTimer()
+	for range b.N {
+		clk.Advance(DefaultSweepInterval)
+		if _, ok := s.Event(last); !ok {
+			b.Fatal("event lost")
 		}
 	}
 }
