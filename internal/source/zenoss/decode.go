@@ -154,24 +154,33 @@ func (d decoder) detail(result json.RawMessage) (source.Event, error) {
 	return d.event(r.Event[0], true)
 }
 
-// updated reads {data: {updated, total}} from acknowledge, close and reopen.
-func updated(result json.RawMessage) (int, error) {
+// updated reads {data: {updated, total}} from acknowledge, close and
+// reopen: the events changed and the live events selected (total is -1 if
+// the server did not say).
+func updated(result json.RawMessage) (n, total int, err error) {
 	var r struct {
 		Data *struct {
 			Updated json.RawMessage `json:"updated"`
+			Total   json.RawMessage `json:"total"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return 0, 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if r.Data == nil || isNull(r.Data.Updated) {
-		return 0, fmt.Errorf("%w: update result without data.updated", ErrMalformed)
+		return 0, 0, fmt.Errorf("%w: update result without data.updated", ErrMalformed)
 	}
-	n, err := intOf(r.Data.Updated)
+	n, err = intOf(r.Data.Updated)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: data.updated: %v", ErrMalformed, err)
+		return 0, 0, fmt.Errorf("%w: data.updated: %v", ErrMalformed, err)
 	}
-	return n, nil
+	total = -1
+	if !isNull(r.Data.Total) {
+		if total, err = intOf(r.Data.Total); err != nil || total < 0 {
+			return 0, 0, fmt.Errorf("%w: data.total: %v", ErrMalformed, err)
+		}
+	}
+	return n, total, nil
 }
 
 func (d decoder) event(r rawEvent, withLog bool) (source.Event, error) {
