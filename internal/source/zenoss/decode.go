@@ -531,21 +531,58 @@ const (
 	DetailIncidentURL     = "pdbridge.incident_url"
 	DetailIncidentCreated = "pdbridge.incident_created"
 	DetailConnectorID     = "pdbridge.connector_id"
+	DetailDedupKey        = "pdbridge.dedup_key"
+	DetailState           = "pdbridge.state"
+	DetailIncidentUpdated = "pdbridge.incident_updated"
+	DetailEventChanged    = "pdbridge.event_changed"
 )
 
+// refFields maps each detail to its field of the reference; times are
+// RFC 3339 in UTC.
+var refFields = []struct {
+	detail string
+	text   func(*source.IncidentRef) *string
+	time   func(*source.IncidentRef) *time.Time
+}{
+	{detail: DetailIncidentID, text: func(r *source.IncidentRef) *string { return &r.IncidentID }},
+	{detail: DetailIncidentURL, text: func(r *source.IncidentRef) *string { return &r.URL }},
+	{detail: DetailConnectorID, text: func(r *source.IncidentRef) *string { return &r.ConnectorID }},
+	{detail: DetailDedupKey, text: func(r *source.IncidentRef) *string { return &r.DedupKey }},
+	{detail: DetailState, text: func(r *source.IncidentRef) *string { return &r.State }},
+	{detail: DetailIncidentCreated, time: func(r *source.IncidentRef) *time.Time { return &r.Created }},
+	{detail: DetailIncidentUpdated, time: func(r *source.IncidentRef) *time.Time { return &r.IncidentUpdated }},
+	{detail: DetailEventChanged, time: func(r *source.IncidentRef) *time.Time { return &r.EventChanged }},
+}
+
+// refDetails renders a reference as the details updateDetails writes;
+// empty values clear them.
+func refDetails(ref source.IncidentRef) map[string]any {
+	out := map[string]any{}
+	for _, f := range refFields {
+		if f.text != nil {
+			out[f.detail] = *f.text(&ref)
+		} else if t := *f.time(&ref); !t.IsZero() {
+			out[f.detail] = t.UTC().Format(time.RFC3339Nano)
+		} else {
+			out[f.detail] = ""
+		}
+	}
+	return out
+}
+
 // takeRef removes the reference's details from details and returns it. A
-// creation time that does not parse is dropped, not fatal: it is ours and
-// only informative.
+// time that does not parse is dropped, not fatal: it is ours, and a lost
+// watermark only makes the next pass look at the pair again.
 func (d decoder) takeRef(details map[string][]string) source.IncidentRef {
 	var ref source.IncidentRef
-	ref.IncidentID = first(details[DetailIncidentID])
-	ref.URL = first(details[DetailIncidentURL])
-	ref.ConnectorID = first(details[DetailConnectorID])
-	if t, err := time.Parse(time.RFC3339Nano, first(details[DetailIncidentCreated])); err == nil {
-		ref.Created = t.UTC()
-	}
-	for _, k := range []string{DetailIncidentID, DetailIncidentURL, DetailIncidentCreated, DetailConnectorID} {
-		delete(details, k)
+	for _, f := range refFields {
+		v := first(details[f.detail])
+		delete(details, f.detail)
+		if f.text != nil {
+			*f.text(&ref) = v
+		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			*f.time(&ref) = t.UTC()
+		}
 	}
 	return ref
 }

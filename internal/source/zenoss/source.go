@@ -319,17 +319,9 @@ func (c *Client) SetIncidentRef(ctx context.Context, id string, ref source.Incid
 	if id == "" {
 		return errors.New("zenoss: empty event id")
 	}
-	created := ""
-	if !ref.Created.IsZero() {
-		created = ref.Created.UTC().Format(time.RFC3339Nano)
-	}
-	_, err := c.call(ctx, "updateDetails", map[string]any{
-		"evid":                id,
-		DetailIncidentID:      ref.IncidentID,
-		DetailIncidentURL:     ref.URL,
-		DetailIncidentCreated: created,
-		DetailConnectorID:     ref.ConnectorID,
-	})
+	args := refDetails(ref)
+	args["evid"] = id
+	_, err := c.call(ctx, "updateDetails", args)
 	return err
 }
 

@@ -465,7 +465,9 @@ func TestIncidentRef(t *testing.T) {
 	ctx := context.Background()
 	id := e.sb.AddEvent(sandbox.Occurrence{Device: "web01", Summary: "x", Severity: sandbox.SeverityError})
 	ref := source.IncidentRef{IncidentID: "Q1ABCD", URL: "https://acme.pagerduty.com/incidents/Q1ABCD?x=1&y=2",
-		Created: time.Date(2024, 1, 15, 14, 31, 2, 123e6, time.FixedZone("CET", 3600)), ConnectorID: "PCONN1"}
+		Created: time.Date(2024, 1, 15, 14, 31, 2, 123e6, time.FixedZone("CET", 3600)), ConnectorID: "PCONN1",
+		DedupKey: "zenoss_prod/evid-1", State: "acknowledged",
+		IncidentUpdated: time.Date(2024, 1, 15, 14, 40, 0, 0, time.UTC), EventChanged: time.Date(2024, 1, 15, 14, 39, 59, 5e8, time.UTC)}
 	if err := e.c.SetIncidentRef(ctx, id, ref); err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +477,9 @@ func TestIncidentRef(t *testing.T) {
 	}
 	listed, _ := listAll(t, e.c, source.ListOptions{})
 	for name, r := range map[string]source.IncidentRef{"Get": got.Ref, "List": listed[0].Ref} {
-		if r.IncidentID != ref.IncidentID || r.URL != ref.URL || r.ConnectorID != ref.ConnectorID || !r.Created.Equal(ref.Created) {
+		want := ref
+		want.Created = ref.Created.UTC()
+		if r != want {
 			t.Errorf("%s read back %+v, want %+v", name, r, ref)
 		}
 	}
