@@ -109,7 +109,7 @@ func newWorld(t *testing.T, edit func(*Input)) *world {
 		*s.svc, *s.conn = svc.ID, svc.ID+"/"+in.ID
 	}
 	w.in = Input{Source: "zenoss_prod", Routing: &routing.Transform{
-		Rules: []routing.Rule{{Label: "windows", Condition: "event.group matches part 'Windows'", RouteTo: w.winConn}},
+		Rules:    []routing.Rule{{Label: "windows", Condition: "event.group matches part 'Windows'", RouteTo: w.winConn}},
 		CatchAll: &routing.CatchAll{RouteTo: w.unixConn},
 	}}
 	if edit != nil {
