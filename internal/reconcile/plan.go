@@ -222,8 +222,14 @@ func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef
 		line += " through connector " + ref.ConnectorID
 	}
 	line += " " + marker("created", inc.ID)
-	p.add(Op{Kind: Link, EventID: e.ID, IncidentID: inc.ID, Ref: &newRef, Line: p.lineUnlessLogged(e, line),
-		Reason: fmt.Sprintf("event %s is paired with incident %s, which its trigger opened", e.ID, inc.ID)})
+	reason := fmt.Sprintf("event %s is paired with incident %s, which its trigger opened", e.ID, inc.ID)
+	if p.snap.Caps.IncidentRef {
+		p.add(Op{Kind: Link, EventID: e.ID, IncidentID: inc.ID, Ref: &newRef, Line: p.lineUnlessLogged(e, line), Reason: reason})
+	} else {
+		// Nowhere to keep the reference: the pair is found again by its key
+		// every pass, and only the line is written, once.
+		p.annotate(e, inc.ID, line, reason)
+	}
 	if p.s.AcknowledgeEventOnIncidentCreation && p.s.Direction != ToPagerDuty && e.Status == source.StatusNew && inc.Status != "resolved" {
 		p.eventOp(e, inc, AcknowledgeEvent, "acknowledged", marker("ack-on-create", inc.ID),
 			fmt.Sprintf("Acknowledging the event: %s was created (acknowledge_event_on_incident_creation)", incidentText(inc)))
@@ -491,8 +497,23 @@ func (p *planner) associate(e source.Event, d routing.Decision) bool {
 		p.add(Op{Kind: ReopenIncident, EventID: e.ID, IncidentID: inc.ID, Status: "triggered",
 			Reason: fmt.Sprintf("event %s recurs the problem of resolved incident %s", e.ID, inc.ID)})
 	}
-	p.add(Op{Kind: Associate, EventID: e.ID, IncidentID: inc.ID, Ref: &ref, Note: note, Line: p.lineUnlessLogged(e, line),
-		Reason: fmt.Sprintf("event %s has the signature of incident %s", e.ID, inc.ID)})
+	reason := fmt.Sprintf("event %s has the signature of incident %s", e.ID, inc.ID)
+	if p.snap.Caps.IncidentRef {
+		p.add(Op{Kind: Associate, EventID: e.ID, IncidentID: inc.ID, Ref: &ref, Note: note, Line: p.lineUnlessLogged(e, line), Reason: reason})
+		return true
+	}
+	// Nowhere to keep the reference: associated again every pass by its
+	// signature, with the note and the line written once each.
+	p.annotate(e, inc.ID, line, reason)
+	if note != "" {
+		if notes, ok := p.snap.Notes[inc.ID]; !ok {
+			p.missing.Notes[inc.ID] = true
+		} else if !notesHave(notes, lineMarker(note)) {
+			p.add(Op{Kind: CopyNoteToIncident, EventID: e.ID, IncidentID: inc.ID, Note: note, Reason: reason})
+		}
+	}
+	e.Ref = ref
+	p.pairs[inc.ID] = append(p.pairs[inc.ID], e)
 	return true
 }
 
@@ -727,6 +748,7 @@ func (p *planner) logSince(inc pagerduty.Incident, events []source.Event) time.T
 func (p *planner) status(v pairView) {
 	inc := v.inc
 	agg, tE := aggregate(v.events)
+	p.partialCloses(v, agg)
 	if inc.Status == agg {
 		return
 	}
@@ -737,7 +759,6 @@ func (p *planner) status(v pairView) {
 	case winner == PagerDutySide && p.s.Direction != ToPagerDuty:
 		p.toEvents(v)
 	}
-	p.partialCloses(v, agg)
 }
 
 // aggregate is the status the events ask of their incident, in PagerDuty's

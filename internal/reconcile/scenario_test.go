@@ -2,10 +2,14 @@ package reconcile
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 	zsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/zenoss"
 )
 
@@ -353,5 +357,276 @@ func TestNotesAreCopiedBothWaysOnce(t *testing.T) {
 	// the copied line is not copied to the incident.
 	if countContaining(lines, "Looking into it") != 1 || countContaining(notes, "Restarting nginx") != 1 {
 		t.Errorf("a copy was echoed back: log %q notes %q", lines, notes)
+	}
+}
+
+func TestRateLimitsAndServerErrorsMidRunAreRetried(t *testing.T) {
+	w := newWorld(t, nil)
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, w.zevent(fmt.Sprintf("web%02d", i), "/Server/Linux", "Disk full", zsandbox.SeverityCritical))
+	}
+	w.pass()
+	w.settle(4)
+	w.clock.Advance(time.Minute)
+	for _, id := range ids {
+		if _, err := w.zs.Close(id, "alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every PagerDuty route answers 429 once (with a reset of 0 s), then
+	// 503 once, and the Zenoss API 503 once.
+	w.pd.Faults().Set(fault.Faults{RoutePrefix: "", RateLimit: 1, RateLimitReset: 0, ServerErrors: 1, ServerErrorStatus: 503})
+	w.zs.Faults().Set(fault.Faults{ServerErrors: 1, ServerErrorStatus: 503})
+	w.clock.Advance(eventDelay + time.Second)
+	rep := w.pass()
+	if got := rep.Result.Counts()["done"][ResolveIncident]; got != 5 {
+		t.Errorf("under 429s and 5xx the pass resolved %d incidents, want 5:\n%s", got, Describe(rep.Plan.Ops))
+	}
+	if len(w.pd.Faults().Injected()) == 0 || len(w.zs.Faults().Injected()) == 0 {
+		t.Fatalf("no fault was injected (PagerDuty %v, Zenoss %v)", w.pd.Faults().Injected(), w.zs.Faults().Injected())
+	}
+	w.pd.Faults().Clear()
+	w.zs.Faults().Clear()
+	for _, id := range ids {
+		if got := w.incidentOf(id); got.Status != "resolved" {
+			t.Errorf("incident of %s is %s", id, got.Status)
+		}
+	}
+}
+
+func TestARunCutOffConvergesOnTheNextRun(t *testing.T) {
+	// Cut a pass after each of its first requests to PagerDuty (every
+	// request after that has its connection reset, as a killed sandbox or a
+	// lost network would), then let clean runs finish: the end state is the
+	// same, with no duplicate incident and no line written twice. The cut
+	// run cannot release its lock, so the next runs wait for it to expire.
+	for cut := 1; cut <= 12; cut++ {
+		t.Run(fmt.Sprintf("after %d requests", cut), func(t *testing.T) {
+			w := newWorld(t, func(in *Input) { in.RunTimeout = "1m" })
+			a := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+			b := w.zevent("dc01", "/Server/Windows", "Service down", zsandbox.SeverityCritical)
+			cutRun := func() {
+				w.pd.Faults().Set(fault.Faults{ResetAfter: cut, Resets: 1 << 20})
+				_, _ = Run(context.Background(), w.settings, w.src, w.sync, Options{Now: w.clock.Now, FollowUp: -1})
+				w.pd.Faults().Clear()
+				w.clock.Advance(2 * time.Minute) // past the lock the cut run may have left behind
+			}
+			cutRun()
+			w.settle(5)
+			w.clock.Advance(time.Minute)
+			if _, err := w.zs.Close(a, "alice"); err != nil {
+				t.Fatal(err)
+			}
+			cutRun()
+			w.settle(5)
+			if n := len(w.incidents()); n != 2 {
+				t.Fatalf("%d incidents, want 2", n)
+			}
+			if got := w.incidentOf(a); got.Status != "resolved" {
+				t.Errorf("incident of the closed event is %s", got.Status)
+			}
+			if got := w.incidentOf(b); got.Status != "triggered" {
+				t.Errorf("incident of the open event is %s", got.Status)
+			}
+			for _, id := range []string{a, b} {
+				seen := map[string]int{}
+				for _, l := range w.logLines(id) {
+					seen[l]++
+					if seen[l] > 1 {
+						t.Errorf("event %s has a line twice: %q", id, l)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTwoRunsAtOnceDoNotDuplicate(t *testing.T) {
+	w := newWorld(t, nil)
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, w.zevent(fmt.Sprintf("web%02d", i), "/Server/Linux", "Disk full", zsandbox.SeverityCritical))
+	}
+	w.pass()
+	w.settle(4)
+	w.clock.Advance(time.Minute)
+	for _, id := range ids {
+		inc := w.incidentOf(id)
+		if _, err := w.human.AddNote(context.Background(), inc.ID, "checking "+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Slow PagerDuty down so that the two runs overlap.
+	w.pd.Faults().Set(fault.Faults{Latency: 20 * time.Millisecond})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Run(context.Background(), w.settings, w.src, w.sync, Options{Now: w.clock.Now, FollowUp: -1})
+		}()
+	}
+	wg.Wait()
+	w.pd.Faults().Clear()
+	locked := 0
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, ErrLocked):
+			locked++
+		case err != nil:
+			t.Fatalf("run: %v", err)
+		}
+	}
+	if locked != 1 {
+		t.Fatalf("%d of two concurrent runs found the lock held, want exactly 1 (errors %v)", locked, errs)
+	}
+	w.settle(4)
+	for _, id := range ids {
+		if n := countContaining(w.logLines(id), "checking "+id); n != 1 {
+			t.Errorf("event %s has the incident note %d times, want 1", id, n)
+		}
+	}
+	// The lock is released: a later run takes it.
+	if _, err := Run(context.Background(), w.settings, w.src, w.sync, Options{Now: w.clock.Now, FollowUp: -1}); err != nil {
+		t.Errorf("a run after both: %v", err)
+	}
+}
+
+func TestAStaleLockIsBroken(t *testing.T) {
+	w := newWorld(t, nil)
+	ep := w.pd.DefaultEscalationPolicyID()
+	if _, err := Acquire(context.Background(), w.sync, "zenoss_prod", ep, w.clock.Now(), time.Minute); err != nil {
+		t.Fatal(err) // a pass that then dies without releasing it
+	}
+	if _, err := Run(context.Background(), w.settings, w.src, w.sync, Options{Now: w.clock.Now, FollowUp: -1}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a run while the lock holds = %v, want ErrLocked", err)
+	}
+	w.clock.Advance(2 * time.Minute)
+	if _, err := Run(context.Background(), w.settings, w.src, w.sync, Options{Now: w.clock.Now, FollowUp: -1}); err != nil {
+		t.Fatalf("a run after the lock expired = %v, want it broken and taken", err)
+	}
+}
+
+func TestGroupedAlertsResolveOneByOne(t *testing.T) {
+	w := newWorld(t, nil)
+	w.rest("PUT", "/services/"+w.unix, `{"service":{"type":"service","escalation_policy":{"id":"`+w.pd.DefaultEscalationPolicyID()+
+		`","type":"escalation_policy_reference"},"alert_grouping_parameters":{"type":"time","config":{"timeout":0}}}}`, 200)
+	a := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	b := w.zevent("web02", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.pass()
+	w.settle(4)
+	incA, incB := w.incidentOf(a), w.incidentOf(b)
+	if incA.ID != incB.ID || incA.Alerts.All != 2 {
+		t.Fatalf("grouping: events on %s and %s, %d alerts; want one incident with two alerts", incA.ID, incB.ID, incA.Alerts.All)
+	}
+	w.clock.Advance(time.Minute)
+	if _, err := w.zs.Close(a, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(4)
+	if got := w.incident(incA.ID); got.Status != "triggered" || got.Alerts.Triggered != 1 {
+		t.Fatalf("after closing one event: incident %s with %d open alerts; want triggered with 1", got.Status, got.Alerts.Triggered)
+	}
+	w.clock.Advance(time.Minute)
+	if _, err := w.zs.Close(b, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(4)
+	if got := w.incident(incA.ID); got.Status != "resolved" {
+		t.Errorf("after closing both: incident %s", got.Status)
+	}
+}
+
+func TestARoutingChangeNeverStrandsAnIncident(t *testing.T) {
+	w := newWorld(t, nil)
+	id := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.pass() // sent through the Unix connector; the incident does not exist yet
+	w.in.Routing.CatchAll.RouteTo = w.winConn
+	w.reparse()
+	w.pass() // not found yet: sent again, through the connector it was first sent through
+	w.settle(4)
+	if list := w.incidents(); len(list) != 1 || list[0].ServiceID != w.unix {
+		t.Fatalf("after a routing change mid-creation: %d incidents (want 1, on the Unix service): %+v", len(list), list)
+	}
+	// Later events follow the new routing; this one's status still reaches
+	// its incident, by id.
+	w.clock.Advance(time.Minute)
+	if _, err := w.zs.Close(id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(4)
+	if got := w.incidentOf(id); got.Status != "resolved" {
+		t.Errorf("incident %s after the event closed", got.Status)
+	}
+}
+
+func TestZenoss4PairsWithoutAReference(t *testing.T) {
+	w := newWorld(t, nil)
+	w.useZenoss(4)
+	id, inc := "", ""
+	id = w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.pass()
+	w.settle(4)
+	list := w.incidents()
+	if len(list) != 1 {
+		t.Fatalf("%d incidents", len(list))
+	}
+	inc = list[0].ID
+	for range 3 {
+		w.clock.Advance(time.Minute)
+		w.pass()
+	}
+	if n := len(w.incidents()); n != 1 {
+		t.Fatalf("passes without a reference on the event opened %d incidents", n)
+	}
+	w.humanUpdate(inc, "acknowledged")
+	w.settle(4)
+	if e := w.event(id); e.Status.String() != "acknowledged" {
+		t.Errorf("event %s after the incident was acknowledged", e.Status)
+	}
+	w.clock.Advance(time.Minute)
+	if _, err := w.zs.Close(id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(4)
+	if got := w.incident(inc); got.Status != "resolved" {
+		t.Errorf("incident %s after the event closed", got.Status)
+	}
+	if n := countContaining(w.logLines(id), "Acknowledged by Jane Doe"); n != 1 {
+		t.Errorf("the acknowledge line is in the log %d times", n)
+	}
+}
+
+func TestAPassAfterADayLosesNothing(t *testing.T) {
+	w := newWorld(t, nil)
+	a, incA := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	b, incB := w.paired("web02", "/Server/Linux", "Load high", zsandbox.SeverityCritical)
+	c, incC := w.paired("web03", "/Server/Linux", "Swap", zsandbox.SeverityCritical)
+	// CI is down for a day; meanwhile people act on both sides.
+	w.clock.Advance(2 * time.Hour)
+	w.humanUpdate(incA, "acknowledged")
+	w.clock.Advance(2 * time.Hour)
+	if _, err := w.zs.Close(b, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(20 * time.Hour)
+	if _, err := w.human.AddNote(context.Background(), incC, "seen at 9"); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(2 * time.Hour)
+	w.settle(5)
+	// incA was acknowledged more than 30 minutes ago: PagerDuty's
+	// acknowledgement timeout put it back to triggered, and both changes
+	// reached the event's log.
+	if lines := w.logLines(a); countContaining(lines, "Acknowledged by Jane Doe") != 1 || countContaining(lines, "Unacknowledged due to timeout") != 1 {
+		t.Errorf("event a's log %q", lines)
+	}
+	if got := w.incident(incB); got.Status != "resolved" {
+		t.Errorf("incident of the event closed during the gap: %s", got.Status)
+	}
+	if countContaining(w.logLines(c), "seen at 9") != 1 {
+		t.Errorf("the note added during the gap: log %q", w.logLines(c))
 	}
 }

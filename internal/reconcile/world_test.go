@@ -295,3 +295,18 @@ func (w *world) rest(method, path, body string, want int) {
 		w.t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, want)
 	}
 }
+
+// useZenoss points the sync at a fresh Zenoss sandbox of another version.
+func (w *world) useZenoss(version int) {
+	w.t.Helper()
+	newYork, _ := time.LoadLocation("America/New_York")
+	w.zs = zsandbox.New(zsandbox.Options{Username: zenossUser, Password: "secret", Now: w.clock.Now,
+		Version: zsandbox.Version(version), Location: newYork})
+	srv := httptest.NewServer(w.zs)
+	w.t.Cleanup(srv.Close)
+	c, err := zenoss.New(zenoss.Config{URL: srv.URL, Username: zenossUser, Password: "secret", Version: version, Location: newYork, Retry: fastRetry})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.src = c
+}
