@@ -87,7 +87,7 @@ func (x *Executor) Execute(ctx context.Context, plan Plan) Result {
 			ex.incidentStatus(ctx, ops)
 		default:
 			for _, o := range ops {
-				if o.EventID != "" && ex.failed[o.EventID] && (k == Watermark || k == Link) {
+				if o.EventID != "" && ex.failed[o.EventID] && dependsOnEarlier(k) {
 					ex.res.Skipped = append(ex.res.Skipped, o)
 					continue
 				}
@@ -97,6 +97,18 @@ func (x *Executor) Execute(ctx context.Context, plan Plan) Result {
 		}
 	}
 	return *ex.res
+}
+
+// dependsOnEarlier reports kinds that must not run once an earlier
+// operation on the same event failed: watermarks and references would hide
+// the failure from the next pass, and a status change may need the one
+// before it (an acknowledge after a re-open).
+func dependsOnEarlier(k Kind) bool {
+	switch k {
+	case Watermark, Link, AcknowledgeEvent, UnacknowledgeEvent, CloseEvent:
+		return true
+	}
+	return false
 }
 
 func (ex *execution) finish(o Op, err error) {

@@ -31,7 +31,7 @@ const (
 
 // Kinds lists every kind, in the order the executor applies them.
 var Kinds = []Kind{AnnotateEvent, CreateIncident, Associate, Link, AcknowledgeIncident, UnacknowledgeIncident, ReopenIncident,
-	ResolveIncident, ResolveAlerts, CopyNoteToIncident, AcknowledgeEvent, UnacknowledgeEvent, ReopenEvent, CloseEvent,
+	ResolveIncident, ResolveAlerts, CopyNoteToIncident, ReopenEvent, UnacknowledgeEvent, AcknowledgeEvent, CloseEvent,
 	CopyLogToEvent, Watermark}
 
 // Op is one operation of a plan.
