@@ -21,8 +21,8 @@ import (
 
 // scenario is one generated history.
 type scenario struct {
-	events  int
-	actions []action
+	events   int
+	actions  []action
 	settings func(*Input)
 }
 
