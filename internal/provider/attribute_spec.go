@@ -1,8 +1,8 @@
 package provider
 
 import (
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	aschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -32,15 +32,15 @@ const (
 // stores the effective value; the objects that take the resource's object
 // read a null as the default too.
 type attrSpec struct {
-	kind     specKind
-	doc      string
-	required bool
-	computed bool // set by the resource itself (id)
+	kind      specKind
+	doc       string
+	required  bool
+	computed  bool // set by the resource itself (id)
 	sensitive bool
-	attrs    map[string]attrSpec
-	defStr   *string
-	defBool  *bool
-	defInt   *int64
+	attrs     map[string]attrSpec
+	defStr    *string
+	defBool   *bool
+	defInt    *int64
 }
 
 func strDefault(v string) *string { return &v }

@@ -2,8 +2,8 @@ package provider
 
 import (
 	"fmt"
-	"time"
 	"net/mail"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 

@@ -26,7 +26,7 @@ var syncRoutingSpec = attrSpec{kind: specObject, required: true,
 			"summary": {kind: specString, doc: "Summary override. " + templateDoc}, "dedup_key": {kind: specString, doc: "Dedup key override. " + templateDoc},
 			"custom_details": {kind: specStringMap, doc: "Custom details to set. " + templateDoc}, "priority": {kind: specString, doc: "Incident priority (not applied by the sync yet)."},
 			"suppress": {kind: specBool, doc: "Open no incident for matching events (one log line on the event says so)."},
-			"drop": {kind: specBool, doc: "Leave matching events alone."},
+			"drop":     {kind: specBool, doc: "Leave matching events alone."},
 		}},
 		"catch_all": {kind: specObject, doc: "Where events no rule matches go, as in `pdbridge_routing_transform`.", attrs: map[string]attrSpec{
 			"route_to": {kind: specString, doc: catchAllRouteDoc}, "drop": {kind: specBool, doc: "Leave unmatched events alone."},

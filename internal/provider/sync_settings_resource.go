@@ -100,7 +100,8 @@ func (r *SyncSettingsResource) Update(ctx context.Context, req resource.UpdateRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-func (r *SyncSettingsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *SyncSettingsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
 
 // syncableKinds are the consoles the sync engine has adapters for.
 var syncableKinds = []string{"zenoss"}

@@ -213,7 +213,6 @@ func TestACutAfterAnyOperationConvergesToTheSameEnd(t *testing.T) {
 	}
 }
 
-
 // markers summarises log lines by their marker, which names what they
 // say; the text around may differ in times between a cut and an uncut run.
 func markers(lines []string) string {
