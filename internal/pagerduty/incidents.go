@@ -55,7 +55,7 @@ type AlertCounts struct {
 
 // TriggerEntry is what the sync reads from an incident's first trigger log
 // entry: the dedup key of the event that opened it (channel.incident_key)
-// and the event's custom details.
+// and, of the event's custom details, what pdbridge put there ("pdbridge").
 type TriggerEntry struct {
 	ID       string
 	DedupKey string
@@ -83,7 +83,20 @@ type incidentJSON struct {
 		Type     string        `json:"type"`
 		Incident referenceJSON `json:"incident"`
 	} `json:"resolve_reason"`
-	FirstTriggerLogEntry *logEntryJSON `json:"first_trigger_log_entry"`
+	FirstTriggerLogEntry *triggerEntryJSON `json:"first_trigger_log_entry"`
+}
+
+// triggerEntryJSON is the part of a first trigger log entry the sync reads.
+// Decoding only it keeps a listing of thousands of open incidents cheap:
+// the rest of the channel (the whole event, twice) is skipped, not built.
+type triggerEntryJSON struct {
+	ID      string `json:"id"`
+	Channel *struct {
+		IncidentKey string `json:"incident_key"`
+		Details     struct {
+			Pdbridge map[string]any `json:"pdbridge"`
+		} `json:"details"`
+	} `json:"channel"`
 }
 
 type referenceJSON struct {
@@ -130,9 +143,10 @@ func (j incidentJSON) incident() (Incident, error) {
 		inc.MergedInto = rr.Incident.ID
 	}
 	if le := j.FirstTriggerLogEntry; le != nil && le.Channel != nil {
-		te := &TriggerEntry{ID: le.ID}
-		te.DedupKey, _ = le.Channel["incident_key"].(string)
-		te.Details, _ = le.Channel["details"].(map[string]any)
+		te := &TriggerEntry{ID: le.ID, DedupKey: le.Channel.IncidentKey}
+		if le.Channel.Details.Pdbridge != nil {
+			te.Details = map[string]any{"pdbridge": le.Channel.Details.Pdbridge}
+		}
 		inc.FirstTrigger = te
 	}
 	return inc, nil

@@ -51,7 +51,10 @@ func Observe(ctx context.Context, s Settings, src source.Source, pd PagerDuty, n
 	if err := listEvents(ctx, src, s, snap); err != nil {
 		return nil, Plan{}, err
 	}
-	open, err := pd.ListIncidents(ctx, pagerduty.IncidentFilter{Statuses: []string{"triggered", "acknowledged"}, AllDates: true, WithFirstTrigger: true})
+	// Only the services routing sends to: other teams' incidents are not
+	// this sync's business, and not its cost.
+	open, err := pd.ListIncidents(ctx, pagerduty.IncidentFilter{Statuses: []string{"triggered", "acknowledged"}, AllDates: true,
+		WithFirstTrigger: true, ServiceIDs: routedServices(s.Routing)})
 	if err != nil {
 		return nil, Plan{}, fmt.Errorf("reading PagerDuty's open incidents: %w", err)
 	}

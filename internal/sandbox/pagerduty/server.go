@@ -252,7 +252,11 @@ func (s *Server) restHandler(pattern string, h restFunc) http.Handler {
 			}
 			if e == nil && body != nil {
 				var err error
-				if out, err = json.Marshal(localize(body, render)); err != nil {
+				if render != time.UTC {
+					// A stamp renders itself in UTC; other zones need the walk.
+					body = localize(body, render)
+				}
+				if out, err = json.Marshal(body); err != nil {
 					e = &apiError{Status: http.StatusInternalServerError, Message: "Internal Server Error"}
 				}
 			}
