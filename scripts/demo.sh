@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The demo: builds the provider and the sandbox, starts the sandbox on a
-# loopback port, creates two services through its PagerDuty API, points
-# Terraform at the local build (dev_overrides in a private CLI config, never
-# the user's own), applies examples/quickstart, prints what it made, and
-# stops the sandbox.
+# The demo: builds the provider and the sandbox, starts the sandbox (PagerDuty
+# and Zenoss) on a loopback port, creates two services through its PagerDuty
+# API, points Terraform at the local build (dev_overrides in a private CLI
+# config, never the user's own), applies examples/quickstart, then shows the
+# sync's whole loop: Zenoss events, the pending operations in terraform plan,
+# a sync, an incident acknowledged and another resolved in PagerDuty, a second
+# sync, and events and incidents side by side. It stops the sandbox.
 set -euo pipefail
 name=demo token=demo-token email=demo@example.com
 source "$(dirname "$0")/lib/sandbox.sh"
@@ -17,7 +19,7 @@ cp -r "$root/examples/quickstart" "$work/quickstart"
 cd "$work/quickstart"
 
 echo "== terraform apply examples/quickstart"
-vars=(-var "unix_service_id=$unix" -var "windows_service_id=$windows")
+vars=(-var "unix_service_id=$unix" -var "windows_service_id=$windows" -var "zenoss_url=$url" -var "zenoss_username=admin" -var "zenoss_password=zenoss")
 if ! timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]}" >"$work/apply.log" 2>&1; then
   cat "$work/apply.log" >&2
   echo "demo: terraform apply failed" >&2
@@ -42,20 +44,72 @@ else
   exit 1
 fi
 
-echo "== an event sent with the Unix connector's routing key opens an incident"
-key=$(timeout 60 terraform output -raw unix_routing_key 2>/dev/null)
-curl -sS --fail-with-body --max-time 10 -X POST "$url/v2/enqueue" -H 'Content-Type: application/json' \
-  --data "$(jq -nc --arg k "$key" '{routing_key: $k, event_action: "trigger", dedup_key: "demo/web-01/cpu",
-    payload: {summary: "CPU at 100% on web-01", source: "web-01", severity: "critical", custom_details: {device_class: "/Server/Linux"}}}')" | jq -c .
-# The Events API is asynchronous: the incident appears a moment after the 202.
-incident=
-for _ in $(seq 1 50); do # at most 10 s
-  incident=$(pd GET "/incidents?incident_key=demo%2Fweb-01%2Fcpu&service_ids%5B%5D=$unix" | jq -c '.incidents[] | {incident_number, title, status, service: .service.id}')
-  [[ -n "$incident" ]] && break
-  sleep 0.2
+zenoss() { # zenoss METHOD JSON-ARGS: a Zenoss JSON API call to the sandbox (as its admin, a console user)
+  curl -sS --fail-with-body --max-time 10 -u admin:zenoss -X POST "$url/zport/dmd/evconsole_router" -H 'Content-Type: application/json' \
+    --data "$(jq -nc --arg m "$1" --argjson a "$2" '{action: "EventsRouter", method: $m, data: [$a], tid: 1, type: "rpc"}')"
+}
+events() { # the Zenoss events, with the incident each is paired with
+  zenoss query '{"limit": 100, "keys": ["evid", "device", "summary", "eventState", "details"], "params": {}}' |
+    jq -r '.result.events[] | [.device.text, .summary, .eventState, (.details["pdbridge.incident_id"] // ["-"])[0]] | @tsv'
+}
+incidents() {
+  pd GET "/incidents?date_range=all&sort_by=incident_number" | jq -r '.incidents[] | ["#\(.incident_number)", .id, .title, .status, .service.summary] | @tsv'
+}
+plan() {
+  timeout 300 terraform plan -input=false -no-color "${vars[@]}" "$@" >"$work/plan.log" 2>&1 || { cat "$work/plan.log" >&2; echo "demo: plan failed" >&2; exit 1; }
+}
+sync() {
+  timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]}" -var run_sync=true >"$work/sync.log" 2>&1 ||
+    { cat "$work/sync.log" >&2; echo "demo: the sync failed" >&2; exit 1; }
+}
+
+echo "== three events in Zenoss: two Linux servers, one Windows server"
+for ev in 'web-01|Disk full on /var|/Server/Linux' 'web-02|Load above 20|/Server/Linux' 'dc-01|Replication failed|/Server/Windows'; do
+  IFS='|' read -r device summary class <<<"$ev"
+  zenoss add_event "$(jq -nc --arg d "$device" --arg s "$summary" --arg c "$class" \
+    '{summary: $s, device: $d, component: "", severity: "Critical", evclasskey: "", evclass: "/Status", device_class: $c}')" >/dev/null
 done
-[[ -n "$incident" ]] || { echo "demo: no incident 10 s after the event" >&2; exit 1; }
-echo "$incident"
-echo "Unix team is now $(pd GET "/services/$unix" | jq -r .service.status) (pdbridge_service reports the same on the next plan)"
+events
+
+echo "== terraform plan shows what a sync would do"
+plan
+sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
+
+echo "== a sync (terraform apply -var run_sync=true; on Terraform 1.14, apply -invoke=action.pdbridge_sync_run.zenoss)"
+sync
+incidents
+[[ $(incidents | wc -l) == 3 ]] || { echo "demo: the sync did not open three incidents" >&2; exit 1; }
+
+echo "== in PagerDuty, Jane acknowledges the first incident and resolves the second"
+curl -sS --fail --max-time 10 -X POST "$url/_sandbox/users" -d '{"name": "Jane Doe", "email": "jane@example.com"}' >/dev/null
+first=$(incidents | sed -n 1p | cut -f2)
+second=$(incidents | sed -n 2p | cut -f2)
+for change in "$first acknowledged" "$second resolved"; do
+  read -r id status <<<"$change"
+  curl -sS --fail-with-body --max-time 10 -X PUT "$url/incidents/$id" -H "Authorization: Token token=$token" \
+    -H 'Accept: application/vnd.pagerduty+json;version=2' -H 'Content-Type: application/json' -H 'From: jane@example.com' \
+    --data "{\"incident\": {\"type\": \"incident_reference\", \"status\": \"$status\"}}" >/dev/null
+done
+
+echo "== the plan sees it, and a second sync follows PagerDuty"
+plan
+sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
+sync
+
+echo "== events and incidents side by side"
+{
+  printf 'DEVICE\tSUMMARY\tZENOSS\tINCIDENT\tPAGERDUTY\n'
+  events | while IFS=$'\t' read -r device summary state inc; do
+    status=-
+    [[ "$inc" != - ]] && status=$(pd GET "/incidents/$inc" | jq -r '"#\(.incident.incident_number) \(.incident.status)"')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$device" "$summary" "$state" "$inc" "$status"
+  done
+} | column -t -s $'\t'
+zenoss query '{"limit": 100, "keys": ["evid", "device", "eventState"], "params": {}}' | jq -r '.result.events[] | "\(.device.text): \(.eventState)"' | sort >"$work/states"
+grep -q 'web-01: Acknowledged\|web-02: Acknowledged\|dc-01: Acknowledged' "$work/states" || { echo "demo: no event followed the acknowledgement" >&2; exit 1; }
+grep -q 'Closed' "$work/states" || { echo "demo: no event followed the resolution" >&2; exit 1; }
+echo "== the log of an acknowledged event"
+ack=$(zenoss query '{"limit": 100, "keys": ["evid", "eventState"], "params": {}}' | jq -r '[.result.events[] | select(.eventState == "Acknowledged")][0].evid')
+zenoss detail "$(jq -nc --arg e "$ack" '{evid: $e}')" | jq -r '.result.event[0].log[] | "  \(.[0]): \(.[2])"' | head -8
 
 echo "== stopping the sandbox"

@@ -65,6 +65,11 @@ func (j logEntryJSON) entry() (LogEntry, error) {
 	}
 	if n := j.Notification; n != nil {
 		le.Notification = Notification{Type: n.Type, Status: n.Status, Address: n.Address}
+	} else if n, ok := j.Channel["notification"].(map[string]any); ok {
+		// Where the spec leaves it open (Channel has no fixed shape), the
+		// notification may sit in the channel.
+		str := func(k string) string { v, _ := n[k].(string); return v }
+		le.Notification = Notification{Type: str("type"), Status: str("status"), Address: str("address")}
 	}
 	return le, nil
 }
