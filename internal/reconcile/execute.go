@@ -248,8 +248,17 @@ func (ex *execution) eventStatus(ctx context.Context, o Op) error {
 		_, err = src.Reopen(ctx, o.EventID)
 	}
 	var refused *source.RefusedError
-	if errors.As(err, &refused) && o.Refusal != "" {
-		text := fmt.Sprintf("Could not %s the event to follow PagerDuty incident %s: %s %s", verb(o.Kind), o.IncidentID, refused.Reason, o.Refusal)
+	reason := ""
+	switch {
+	case errors.As(err, &refused):
+		reason = refused.Reason
+	case errors.Is(err, source.ErrUnsupported):
+		// The console cannot do it for this event (an Icinga 2 check that is
+		// not passive cannot be set OK): recorded once, like a refusal.
+		reason = err.Error()
+	}
+	if reason != "" && o.Refusal != "" {
+		text := fmt.Sprintf("Could not %s the event to follow PagerDuty incident %s: %s %s", verb(o.Kind), o.IncidentID, reason, o.Refusal)
 		if lerr := ex.line(ctx, o.EventID, text); lerr != nil {
 			return errors.Join(err, lerr)
 		}

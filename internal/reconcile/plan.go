@@ -541,8 +541,12 @@ func (p *planner) orphans() {
 			continue
 		}
 		inc := p.snap.Open[incID]
-		if inc.UpdatedAt.Before(p.snap.Now.Add(-p.s.Lookback)) {
-			continue // quiet for longer than the lookback: settled long ago
+		if p.snap.Caps.ListClosed && inc.UpdatedAt.Before(p.snap.Now.Add(-p.s.Lookback)) {
+			// The console lists what closed within the lookback: an event it
+			// does not list, of an incident quiet for longer, was settled long ago.
+			// A console whose closed events vanish (Alertmanager's resolved
+			// alerts) is asked every pass.
+			continue
 		}
 		if d, ok := p.snap.Details[eventID]; ok {
 			if d.Ref.IncidentID == "" || d.Ref.IncidentID == incID {

@@ -631,3 +631,30 @@ func TestAPassAfterADayLosesNothing(t *testing.T) {
 		t.Errorf("the note added during the gap: log %q", w.logLines(c))
 	}
 }
+
+func TestARefusedTransitionIsRecordedOnceNotRetried(t *testing.T) {
+	w := newWorld(t, func(in *Input) { in.Lookback = "120h" })
+	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.clock.Advance(time.Minute)
+	if _, err := w.zs.Close(id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(4)
+	// Three days later Zenoss has archived the closed event: its status is final.
+	w.clock.Advance(73 * time.Hour)
+	w.humanUpdate(inc, "triggered") // Jane re-opens the incident
+	w.clock.Advance(time.Minute)
+	rep := w.passAllowingFailures()
+	if len(rep.Result.Failed) != 1 || rep.Result.Failed[0].Op.Kind != ReopenEvent {
+		t.Fatalf("want the reopen of the archived event to fail once, got %+v", rep.Result.Failed)
+	}
+	for range 3 {
+		w.clock.Advance(time.Minute)
+		if again := w.pass(); again.Plan.Counts()[ReopenEvent] != 0 {
+			t.Fatalf("the refused reopen is retried:\n%s", Describe(again.Plan.Ops))
+		}
+	}
+	if n := countContaining(w.logLines(id), "Could not reopen the event"); n != 1 {
+		t.Errorf("the refusal is recorded %d times, want once: %q", n, w.logLines(id))
+	}
+}
