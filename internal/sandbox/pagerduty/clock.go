@@ -124,18 +124,6 @@ func (st *state) fire(t timer) {
 	}
 }
 
-// pendingActions renders the incident's deadlines as pending_actions
-// (spec: Incident.pending_actions, types unacknowledge and resolve).
-func pendingActions(inc *incident) []any {
-	out := []any{}
-	if inc.status == "acknowledged" && !inc.unackAt.IsZero() {
-		out = append(out, map[string]any{"type": "unacknowledge", "at": fmtTime(inc.unackAt)})
-	}
-	if inc.open() && !inc.autoResolveAt.IsZero() {
-		out = append(out, map[string]any{"type": "resolve", "at": fmtTime(inc.autoResolveAt)})
-	}
-	return out
-}
 
 // Settle waits, on the real clock and at most until ctx ends, until every
 // accepted alert event has been applied, so that a test can read the
