@@ -432,6 +432,9 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 		UserAgent: "terraform-provider-pdbridge/" + p.version,
 		Timeout:   durationOr(m.RequestTimeout, 30*time.Second),
 		Retry:     httpretry.DefaultPolicy,
+		// Resources read in one run share reads of their service (plans
+		// cost a call per service, not per connector).
+		ShareReads: true,
 		OnRetry: func(method, url string, status int, wait time.Duration) {
 			tflog.Warn(ctx, "retrying PagerDuty request", map[string]any{"method": method, "url": url, "status": status, "wait": wait.String()})
 		},
