@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
@@ -51,30 +52,21 @@ func TestSharedReadsCostOneCallPerService(t *testing.T) {
 	sb.Faults().ResetCounts()
 
 	// As Terraform refreshes: ten at a time, every integration twice.
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*len(ints))
-	sem := make(chan struct{}, 10)
+	var g errgroup.Group
+	g.SetLimit(10)
 	for range 2 {
 		for _, want := range ints {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
+			g.Go(func() error {
 				got, err := c.GetIntegration(context.Background(), want.ServiceID, want.ID)
 				if err == nil && (got.IntegrationKey != want.IntegrationKey || got.Name != want.Name) {
 					err = fmt.Errorf("read %+v, want %+v", got, want)
 				}
-				errs <- err
-			}()
+				return err
+			})
 		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	counts := sb.Faults().Counts()
 	if counts["GET /services/{id}"] != 3 || counts["GET /services/{id}/integrations/{integration_id}"] != 0 || sb.Faults().Total() != 3 {

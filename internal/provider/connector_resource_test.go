@@ -25,6 +25,15 @@ resource "pdbridge_connector" "unix" {
 `, name, serviceID, kind)
 }
 
+// importBlock imports an integration into pdbridge_connector.unix.
+func importBlock(serviceID, integrationID string) string {
+	return fmt.Sprintf(`
+import {
+  to = pdbridge_connector.unix
+  id = "%s/%s"
+}`, serviceID, integrationID)
+}
+
 // integrationWrites counts the sandbox's integration writes so far.
 func integrationWrites(sb *sandbox) int {
 	f := sb.Faults()
@@ -350,11 +359,7 @@ func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: connectorConfig(sb, svc.ID, "Device42 alerts", "device42") + fmt.Sprintf(`
-import {
-  to = pdbridge_connector.unix
-  id = "%s/%s"
-}`, svc.ID, i.ID),
+			Config: connectorConfig(sb, svc.ID, "Device42 alerts", "device42") + importBlock(svc.ID, i.ID),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(c, plancheck.ResourceActionUpdate),
 				plancheck.ExpectKnownValue(c, tfjsonpath.New("device42").AtMapKey("url"), knownvalue.StringExact(sb.URL+"/v2/enqueue")),
@@ -465,11 +470,7 @@ func TestAccConnectorImportKeepsTheVendorsKind(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: connectorConfig(sb, svc.ID, "Alertmanager", "alertmanager") + fmt.Sprintf(`
-import {
-  to = pdbridge_connector.unix
-  id = "%s/%s"
-}`, svc.ID, i.ID),
+				Config: connectorConfig(sb, svc.ID, "Alertmanager", "alertmanager") + importBlock(svc.ID, i.ID),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(c, plancheck.ResourceActionNoop),
 				}},
