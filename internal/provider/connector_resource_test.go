@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 )
 
 func connectorConfig(sb *sandbox, serviceID, name, kind string) string {
@@ -534,6 +536,45 @@ resource "pdbridge_connector" "c" {
 				},
 				Config:   config,
 				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// When the token may not read PagerDuty's vendor list, a connector is made
+// without a vendor: it works, its source_kind stays in state, and the next
+// plan is empty. Other failures to read the list fail the create.
+func TestAccConnectorWithoutAReadableVendorList(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "no vendors")
+	const c = "pdbridge_connector.unix"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 503}) },
+				Config:      connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				ExpectError: regexp.MustCompile(`(?s)Unable to look up PagerDuty's vendor "Zenoss".*503`),
+			},
+			{
+				PreConfig: func() { sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 403}) },
+				Config:    connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				Check: func(s *terraform.State) error {
+					a := s.RootModule().Resources[c].Primary.Attributes
+					i, err := sb.Client.GetIntegration(context.Background(), svc.ID, a["integration_id"])
+					if err != nil || i.Vendor != nil || a["source_kind"] != "zenoss" {
+						return fmt.Errorf("integration %+v, %v; source_kind %q", i, err, a["source_kind"])
+					}
+					return nil
+				},
+			},
+			{
+				PreConfig: func() { sb.Faults().Clear() },
+				Config:    connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
 			},
 		},
 	})
