@@ -47,7 +47,15 @@ key=$(timeout 60 terraform output -raw unix_routing_key 2>/dev/null)
 curl -sS --fail-with-body --max-time 10 -X POST "$url/v2/enqueue" -H 'Content-Type: application/json' \
   --data "$(jq -nc --arg k "$key" '{routing_key: $k, event_action: "trigger", dedup_key: "demo/web-01/cpu",
     payload: {summary: "CPU at 100% on web-01", source: "web-01", severity: "critical", custom_details: {device_class: "/Server/Linux"}}}')" | jq -c .
-pd GET "/incidents?incident_key=demo%2Fweb-01%2Fcpu&service_ids%5B%5D=$unix" | jq -c '.incidents[] | {incident_number, title, status, service: .service.id}'
+# The Events API is asynchronous: the incident appears a moment after the 202.
+incident=
+for _ in $(seq 1 50); do # at most 10 s
+  incident=$(pd GET "/incidents?incident_key=demo%2Fweb-01%2Fcpu&service_ids%5B%5D=$unix" | jq -c '.incidents[] | {incident_number, title, status, service: .service.id}')
+  [[ -n "$incident" ]] && break
+  sleep 0.2
+done
+[[ -n "$incident" ]] || { echo "demo: no incident 10 s after the event" >&2; exit 1; }
+echo "$incident"
 echo "Unix team is now $(pd GET "/services/$unix" | jq -r .service.status) (pdbridge_service reports the same on the next plan)"
 
 echo "== stopping the sandbox"

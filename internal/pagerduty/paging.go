@@ -2,6 +2,7 @@ package pagerduty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -11,6 +12,22 @@ const (
 	maxOffset = 10000
 )
 
+// errTooManyResults is a listing that reached PagerDuty's offset ceiling.
+type errTooManyResults struct{}
+
+func (errTooManyResults) Error() string {
+	return fmt.Sprintf("more than %d results: PagerDuty's offset pagination stops there; narrow the query", maxOffset)
+}
+
+func asTooMany(err error, target **errTooManyResults) bool {
+	var e errTooManyResults
+	if errors.As(err, &e) {
+		*target = &e
+		return true
+	}
+	return false
+}
+
 // paginate calls page with successive offsets while it reports more results,
 // up to PagerDuty's classic-pagination ceiling, and stops on cancellation.
 func paginate(ctx context.Context, page func(offset, limit uint) (more bool, err error)) error {
@@ -19,7 +36,7 @@ func paginate(ctx context.Context, page func(offset, limit uint) (more bool, err
 			return err
 		}
 		if offset+pageSize > maxOffset {
-			return fmt.Errorf("more than %d results: PagerDuty's offset pagination stops there; narrow the query", maxOffset)
+			return errTooManyResults{}
 		}
 		more, err := page(offset, pageSize)
 		if err != nil || !more {

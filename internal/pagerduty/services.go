@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	gopd "github.com/PagerDuty/go-pagerduty"
@@ -81,7 +82,9 @@ func (c *Client) CreateService(ctx context.Context, name, description, escalatio
 type MaintenanceWindow struct {
 	ID          string
 	Description string
+	HTMLURL     string
 	Start, End  time.Time
+	ServiceIDs  []string // set by OngoingMaintenance
 }
 
 // OngoingMaintenanceWindows lists the windows in force on a service now.
@@ -126,4 +129,49 @@ func (c *Client) CreateMaintenanceWindow(ctx context.Context, description string
 	s, _ := time.Parse(time.RFC3339, w.StartTime)
 	e, _ := time.Parse(time.RFC3339, w.EndTime)
 	return &MaintenanceWindow{ID: w.ID, Description: w.Description, Start: s.UTC(), End: e.UTC()}, nil
+}
+
+// OngoingMaintenance lists every maintenance window in force now, with the
+// services it covers.
+func (c *Client) OngoingMaintenance(ctx context.Context) ([]MaintenanceWindow, error) {
+	var out []MaintenanceWindow
+	err := paginate(ctx, func(offset, limit uint) (bool, error) {
+		q := url.Values{"filter": {"ongoing"}, "limit": {strconv.Itoa(int(limit))}, "offset": {strconv.Itoa(int(offset))}}
+		var page struct {
+			Windows []struct {
+				ID          string          `json:"id"`
+				Description string          `json:"description"`
+				HTMLURL     string          `json:"html_url"`
+				StartTime   string          `json:"start_time"`
+				EndTime     string          `json:"end_time"`
+				Services    []referenceJSON `json:"services"`
+			} `json:"maintenance_windows"`
+			More bool `json:"more"`
+		}
+		if err := c.doJSON(ctx, "listing ongoing maintenance windows", "GET", "/maintenance_windows?"+q.Encode(), nil, &page); err != nil {
+			return false, err
+		}
+		for _, w := range page.Windows {
+			start, err := parseTime(w.StartTime)
+			if err != nil {
+				return false, err
+			}
+			end, err := parseTime(w.EndTime)
+			if err != nil {
+				return false, err
+			}
+			mw := MaintenanceWindow{ID: w.ID, Description: w.Description, HTMLURL: w.HTMLURL, Start: start, End: end}
+			for _, s := range w.Services {
+				mw.ServiceIDs = append(mw.ServiceIDs, s.ID)
+			}
+			out = append(out, mw)
+		}
+		return page.More, nil
+	})
+	return out, err
+}
+
+// DeleteService deletes a service (its incidents stay readable).
+func (c *Client) DeleteService(ctx context.Context, id string) error {
+	return c.doJSON(ctx, "deleting service "+id, "DELETE", "/services/"+url.PathEscape(id), nil, nil)
 }

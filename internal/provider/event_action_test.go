@@ -259,9 +259,13 @@ func (s *sandbox) routingKey(t *testing.T, service string) (*pagerduty.Service, 
 	return svc, i.IntegrationKey
 }
 
-// incident returns the one incident with the dedup key, failing otherwise.
+// incident returns the one incident with the dedup key, failing
+// otherwise, once the events sent so far have taken effect.
 func (s *sandbox) incident(t *testing.T, dedupKey string) pagerduty.Incident {
 	t.Helper()
+	if err := settle(s.Server); err != nil {
+		t.Fatal(err)
+	}
 	list, err := s.Client.ListIncidents(context.Background(), pagerduty.IncidentFilter{IncidentKey: dedupKey, AllDates: true})
 	if err != nil {
 		t.Fatal(err)
@@ -606,6 +610,9 @@ action "pdbridge_event" "page" {
 }
 `, key),
 			Check: func(*terraform.State) error {
+				if err := settle(sb.Server); err != nil {
+					return err
+				}
 				list, err := sb.Client.ListIncidents(context.Background(), pagerduty.IncidentFilter{IncidentKey: "release/v1", AllDates: true})
 				if err != nil || len(list) != 1 || list[0].Title != "Release v1 needs attention" {
 					return fmt.Errorf("incidents %+v, %v", list, err)

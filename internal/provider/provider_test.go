@@ -48,9 +48,14 @@ type sandbox struct {
 	Client *pagerduty.Client
 }
 
+// testEventDelay is how long the sandbox takes to apply an event after its
+// 202: PagerDuty's Events API is asynchronous, so tests must not read
+// PagerDuty right after sending one without waiting (see incident, Events).
+const testEventDelay = 50 * time.Millisecond
+
 func startSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := pdsandbox.New(pdsandbox.Options{Token: testToken})
+	sb := pdsandbox.New(pdsandbox.Options{Token: testToken, EventDelay: testEventDelay})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	c, err := pagerduty.New(pagerduty.Config{
@@ -61,6 +66,21 @@ func startSandbox(t *testing.T) *sandbox {
 		t.Fatal(err)
 	}
 	return &sandbox{Server: sb, URL: srv.URL, Client: c}
+}
+
+// settle waits until every event sent so far has taken effect.
+func settle(s *pdsandbox.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Settle(ctx)
+}
+
+// Events returns what PagerDuty did with each event, once every event sent
+// so far has taken effect (a timeout leaves some "queued", which the
+// caller's assertions then report).
+func (s *sandbox) Events() []pdsandbox.EventRecord {
+	_ = settle(s.Server)
+	return s.Server.Events()
 }
 
 // service creates a service in the sandbox through its API.

@@ -244,6 +244,9 @@ func sendToOrchestration(url string, sb *pdsandbox.Server, routingKey, dedupKey,
 	if resp.StatusCode != http.StatusAccepted {
 		return nil, fmt.Errorf("event %s: Events API answered %d", dedupKey, resp.StatusCode)
 	}
+	if err := settle(sb); err != nil {
+		return nil, err
+	}
 	for _, rec := range sb.Events() {
 		if rec.DedupKey == dedupKey {
 			return &rec, nil

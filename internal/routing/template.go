@@ -59,15 +59,35 @@ func checkTemplate(name, text string) error {
 	if err != nil {
 		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "template: "))
 	}
+	return CheckFields(t, eventTemplateFields)
+}
+
+// TemplateFields describe the data a template runs on: struct fields that
+// hold strings, and one that holds a map any key may be asked of.
+type TemplateFields struct {
+	Strings []string
+	Map     string
+	// MapHint says what the map is, for errors ("custom_details").
+	MapHint string
+}
+
+var eventTemplateFields = TemplateFields{Strings: templateFields[:len(templateFields)-1], Map: "Details", MapHint: "custom_details"}
+
+func (f TemplateFields) all() []string { return append(slices.Clone(f.Strings), f.Map) }
+
+// CheckFields checks, without running it, that a parsed template (and the
+// templates it defines) names only the fields f describes: a misspelt field
+// would otherwise fail only when data reaches it.
+func CheckFields(t *template.Template, f TemplateFields) error {
 	for _, tt := range t.Templates() {
 		if tt.Tree == nil {
 			continue
 		}
 		dot := dotRoot
-		if tt.Name() != name { // a {{define}}d template: its dot is whatever it is called with
+		if tt.Name() != t.Name() { // a {{define}}d template: its dot is whatever it is called with
 			dot = dotUnknown
 		}
-		if err := checkNode(tt.Tree, tt.Root, dot); err != nil {
+		if err := checkNode(f, tt.Tree, tt.Root, dot); err != nil {
 			return err
 		}
 	}
@@ -105,14 +125,14 @@ const (
 )
 
 // fieldKind is what .Name on dot yields; ok is false when dot has no such field.
-func fieldKind(dot dotKind, name string) (dotKind, bool) {
+func fieldKind(f TemplateFields, dot dotKind, name string) (dotKind, bool) {
 	switch dot {
 	case dotRoot:
-		if !slices.Contains(templateFields, name) {
-			return dotUnknown, false
-		}
-		if name == "Details" {
+		if name == f.Map {
 			return dotMap, true
+		}
+		if !slices.Contains(f.Strings, name) {
+			return dotUnknown, false
 		}
 		return dotString, true
 	case dotString:
@@ -121,16 +141,16 @@ func fieldKind(dot dotKind, name string) (dotKind, bool) {
 	return dotUnknown, true
 }
 
-func checkChain(tree *parse.Tree, n parse.Node, dot dotKind, idents []string) (dotKind, error) {
+func checkChain(f TemplateFields, tree *parse.Tree, n parse.Node, dot dotKind, idents []string) (dotKind, error) {
 	cur := dot
 	for i, id := range idents {
-		next, ok := fieldKind(cur, id)
+		next, ok := fieldKind(f, cur, id)
 		if !ok {
 			where, _ := tree.ErrorContext(n)
 			if cur == dotString {
 				return dotUnknown, fmt.Errorf("%s: .%s is a string and has no field .%s", where, strings.Join(idents[:i], "."), id)
 			}
-			return dotUnknown, fmt.Errorf("%s: the event has no field .%s; the fields are .%s (Details is custom_details: .Details.key)", where, id, strings.Join(templateFields, " ."))
+			return dotUnknown, fmt.Errorf("%s: the event has no field .%s; the fields are .%s (%s is %s: .%s.key)", where, id, strings.Join(f.all(), " ."), f.Map, f.MapHint, f.Map)
 		}
 		cur = next
 	}
@@ -139,43 +159,43 @@ func checkChain(tree *parse.Tree, n parse.Node, dot dotKind, idents []string) (d
 
 // checkNode walks the tree with what dot holds, and returns the first field
 // that cannot exist.
-func checkNode(tree *parse.Tree, n parse.Node, dot dotKind) error {
+func checkNode(f TemplateFields, tree *parse.Tree, n parse.Node, dot dotKind) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return nil
 		}
 		for _, c := range n.Nodes {
-			if err := checkNode(tree, c, dot); err != nil {
+			if err := checkNode(f, tree, c, dot); err != nil {
 				return err
 			}
 		}
 	case *parse.ActionNode:
-		_, err := checkPipe(tree, n.Pipe, dot)
+		_, err := checkPipe(f, tree, n.Pipe, dot)
 		return err
 	case *parse.IfNode:
-		return checkBranch(tree, &n.BranchNode, dot, false)
+		return checkBranch(f, tree, &n.BranchNode, dot, false)
 	case *parse.WithNode:
-		return checkBranch(tree, &n.BranchNode, dot, true)
+		return checkBranch(f, tree, &n.BranchNode, dot, true)
 	case *parse.RangeNode:
-		if _, err := checkPipe(tree, n.Pipe, dot); err != nil {
+		if _, err := checkPipe(f, tree, n.Pipe, dot); err != nil {
 			return err
 		}
-		if err := checkNode(tree, n.List, dotUnknown); err != nil {
+		if err := checkNode(f, tree, n.List, dotUnknown); err != nil {
 			return err
 		}
-		return checkNode(tree, n.ElseList, dot)
+		return checkNode(f, tree, n.ElseList, dot)
 	case *parse.TemplateNode:
 		if n.Pipe != nil {
-			_, err := checkPipe(tree, n.Pipe, dot)
+			_, err := checkPipe(f, tree, n.Pipe, dot)
 			return err
 		}
 	}
 	return nil
 }
 
-func checkBranch(tree *parse.Tree, b *parse.BranchNode, dot dotKind, with bool) error {
-	kind, err := checkPipe(tree, b.Pipe, dot)
+func checkBranch(f TemplateFields, tree *parse.Tree, b *parse.BranchNode, dot dotKind, with bool) error {
+	kind, err := checkPipe(f, tree, b.Pipe, dot)
 	if err != nil {
 		return err
 	}
@@ -183,22 +203,22 @@ func checkBranch(tree *parse.Tree, b *parse.BranchNode, dot dotKind, with bool) 
 	if with {
 		inner = kind
 	}
-	if err := checkNode(tree, b.List, inner); err != nil {
+	if err := checkNode(f, tree, b.List, inner); err != nil {
 		return err
 	}
-	return checkNode(tree, b.ElseList, dot)
+	return checkNode(f, tree, b.ElseList, dot)
 }
 
 // checkPipe checks a pipeline's fields and returns what it yields when it is
 // a plain field reference, dotUnknown otherwise.
-func checkPipe(tree *parse.Tree, p *parse.PipeNode, dot dotKind) (dotKind, error) {
+func checkPipe(f TemplateFields, tree *parse.Tree, p *parse.PipeNode, dot dotKind) (dotKind, error) {
 	if p == nil {
 		return dotUnknown, nil
 	}
 	result := dotUnknown
 	for _, cmd := range p.Cmds {
 		for _, arg := range cmd.Args {
-			kind, err := checkArg(tree, arg, dot)
+			kind, err := checkArg(f, tree, arg, dot)
 			if err != nil {
 				return dotUnknown, err
 			}
@@ -210,22 +230,22 @@ func checkPipe(tree *parse.Tree, p *parse.PipeNode, dot dotKind) (dotKind, error
 	return result, nil
 }
 
-func checkArg(tree *parse.Tree, arg parse.Node, dot dotKind) (dotKind, error) {
+func checkArg(f TemplateFields, tree *parse.Tree, arg parse.Node, dot dotKind) (dotKind, error) {
 	switch a := arg.(type) {
 	case *parse.FieldNode:
-		return checkChain(tree, a, dot, a.Ident)
+		return checkChain(f, tree, a, dot, a.Ident)
 	case *parse.DotNode:
 		return dot, nil
 	case *parse.VariableNode:
 		if a.Ident[0] == "$" { // $ is the template's data, whatever dot is
-			return checkChain(tree, a, dotRoot, a.Ident[1:])
+			return checkChain(f, tree, a, dotRoot, a.Ident[1:])
 		}
 	case *parse.ChainNode:
-		if _, err := checkArg(tree, a.Node, dot); err != nil {
+		if _, err := checkArg(f, tree, a.Node, dot); err != nil {
 			return dotUnknown, err
 		}
 	case *parse.PipeNode:
-		_, err := checkPipe(tree, a, dot)
+		_, err := checkPipe(f, tree, a, dot)
 		return dotUnknown, err
 	}
 	return dotUnknown, nil

@@ -26,9 +26,14 @@
 // Writes. Acknowledge, Close and Reopen are idempotent: asking for the
 // status an event already has succeeds and reports changed == false. When
 // the console declines a transition (Zenoss's reopen that silently does
-// nothing while another open event has the same dedupid, an acknowledge of
-// a closed event) the error is a *RefusedError, which matches ErrRefused:
-// the caller should record it once, not retry it every pass. SetIncidentRef
+// nothing while another open or aged event has the same dedupid, an
+// acknowledge of a closed event) the error is a *RefusedError, which
+// matches ErrRefused: the caller should record it once, not retry it every
+// pass. A console may archive closed events (Zenoss does, days after their
+// last occurrence): an archived event is still listed by ChangedSince,
+// read by Get and takes AppendLog and SetIncidentRef, but its status is
+// final, and a transition away from it is a *RefusedError whose Reason
+// says so and whose ConflictID is empty. SetIncidentRef
 // is idempotent. AppendLog is not: a retried request may add a line twice,
 // so callers put a stable marker in the text and look for it in the log
 // before writing. An event that does not exist gives an error matching
@@ -82,8 +87,8 @@ type Capabilities struct {
 	// Close: events can be closed from outside.
 	Close bool
 	// Reopen: Reopen turns a closed event back to new. The console may still
-	// refuse a particular event (Zenoss does while another open event has the
-	// same dedupid).
+	// refuse a particular event (Zenoss does while another open or aged event
+	// has the same dedupid, and once the event is archived).
 	Reopen bool
 	// AppendLog: lines can be added to an event's log.
 	AppendLog bool
@@ -94,7 +99,8 @@ type Capabilities struct {
 	// ErrNotFound, which then means "closed".
 	ListClosed bool
 	// NewIDOnRecurrence: a problem that recurs after its event was closed
-	// gets a new event ID; relate occurrences through the DedupID.
+	// gets a new event ID; relate occurrences through the DedupID. (Zenoss:
+	// after a close or a clear; an aged event comes back under its own ID.)
 	NewIDOnRecurrence bool
 	// TimePrecision is the resolution of StatusChanged (e.g. a second for
 	// consoles that report whole-second strings).
@@ -161,6 +167,12 @@ type Event struct {
 	// Count is the number of occurrences.
 	Count int
 
+	// URL opens the event in the console, when the adapter can tell.
+	URL string
+	// Maintenance, when set, says the console holds the event's object in
+	// maintenance (an Icinga 2 downtime), and names it.
+	Maintenance string
+
 	// Log is the event's log, oldest first; only Get fills it.
 	Log []LogEntry
 	// Ref is the PagerDuty incident reference read back from the event.
@@ -178,17 +190,30 @@ type LogEntry struct {
 }
 
 // IncidentRef ties an event to the PagerDuty incident that represents it.
+// The sync engine keeps nothing between runs: what it must remember about a
+// pair lives here, on the event.
 type IncidentRef struct {
 	IncidentID  string
 	URL         string
 	Created     time.Time
 	ConnectorID string
+	// DedupKey is the Events API dedup key the event was sent with, so a
+	// re-send goes through the same routing key and de-duplicates, even if
+	// routing changed in between.
+	DedupKey string
+	// State is the engine's note of how it last left the pair (e.g.
+	// "pending" before the incident exists, or the incident status it
+	// last saw); adapters store it verbatim.
+	State string
+	// IncidentUpdated and EventChanged are the incident's updated_at and the
+	// event's StatusChanged when the pair was last reconciled: watermarks
+	// that let a pass skip pairs where neither side moved.
+	IncidentUpdated time.Time
+	EventChanged    time.Time
 }
 
 // IsZero reports whether no reference is set.
-func (r IncidentRef) IsZero() bool {
-	return r.IncidentID == "" && r.URL == "" && r.Created.IsZero() && r.ConnectorID == ""
-}
+func (r IncidentRef) IsZero() bool { return r == IncidentRef{} }
 
 // Status is an event's status on the common scale.
 type Status int
@@ -276,7 +301,8 @@ type RefusedError struct {
 	// Reason says why, as far as the adapter could tell.
 	Reason string
 	// ConflictID is the event that blocks the change, when known (Zenoss:
-	// the open event with the same dedupid that blocks a reopen).
+	// the open or aged event with the same dedupid that blocks a reopen);
+	// empty for other refusals, such as a change to an archived event.
 	ConflictID string
 }
 

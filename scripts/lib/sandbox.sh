@@ -22,7 +22,9 @@ echo "== building the provider and the sandbox"
 (cd "$root" && go build -o "$work/bin/terraform-provider-pdbridge" . && go build -o "$work/pdbridge-sandbox" ./internal/sandbox/cmd/pdbridge-sandbox)
 
 echo "== starting the sandbox"
-"$work/pdbridge-sandbox" -listen 127.0.0.1:0 -token "$token" >"$work/sandbox.out" 2>"$work/sandbox.err" &
+# As strict as PagerDuty (its rate limits, asynchronous events); $email is
+# made a user of the account, since PagerDuty refuses a From naming no user.
+"$work/pdbridge-sandbox" -listen 127.0.0.1:0 -token "$token" -user "pdbridge $name <$email>" >"$work/sandbox.out" 2>"$work/sandbox.err" &
 sandbox_pid=$!
 url=
 for _ in $(seq 1 100); do # at most 10 s

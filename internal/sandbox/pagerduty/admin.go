@@ -1,6 +1,7 @@
 package pagerduty
 
 import (
+	"encoding/json"
 	"net/http"
 )
 
@@ -23,6 +24,21 @@ func (s *Server) adminRoutes() {
 	s.mux.HandleFunc("GET /_sandbox/events", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"events": orEmpty(s.Events())})
 	})
+	// Users: PagerDuty refuses a From header naming no user of the account,
+	// so scripts add the users they write as.
+	s.mux.HandleFunc("POST /_sandbox/users", func(w http.ResponseWriter, r *http.Request) {
+		var in User
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "body must be {\"name\": ..., \"email\": ...}"})
+			return
+		}
+		id, err := s.AddUser(in.Name, in.Email)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": in.Name, "email": in.Email})
+	})
 	s.mux.HandleFunc("GET /_sandbox/unrouted_events", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"events": orEmpty(s.UnroutedEvents())})
 	})
@@ -39,6 +55,7 @@ func orEmpty[T any](list []T) []T {
 func (s *Server) objectCounts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.advance(s.now())
 	open := 0
 	for _, inc := range s.st.incidents {
 		if inc.open() {
@@ -50,6 +67,6 @@ func (s *Server) objectCounts() map[string]int {
 		"integrations": len(s.st.integrations), "incidents": len(s.st.incidents), "open_incidents": open,
 		"log_entries": len(s.st.logEntries), "maintenance_windows": len(s.st.windows),
 		"event_orchestrations": len(s.st.orchestrations), "change_events": len(s.st.changeEvents),
-		"events": len(s.st.events),
+		"events": len(s.st.events), "queued_events": len(s.st.queued), "alerts": len(s.st.alerts),
 	}
 }

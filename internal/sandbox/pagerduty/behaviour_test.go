@@ -49,7 +49,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.Now})
+	s := New(Options{Now: clock.Now, Users: []User{{Name: fromName, Email: from}}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return &env{t: t, s: s, url: srv.URL, clock: clock,
@@ -57,7 +57,12 @@ func newEnv(t *testing.T) *env {
 		client: pd.NewClient("any-token", pd.WithAPIEndpoint(srv.URL), pd.WithV2EventsAPIEndpoint(srv.URL))}
 }
 
-const from = "sync-bot@example.com"
+// from is a user of every test account (Options.Users): PagerDuty refuses
+// a From header that names no user.
+const (
+	from     = "sync-bot@example.com"
+	fromName = "Sync Bot"
+)
 
 // service creates a service with an Events API v2 integration and returns
 // the service ID and the integration key.
@@ -134,8 +139,10 @@ func TestEventsDedupSemantics(t *testing.T) {
 		t.Fatalf("two triggers with one dedup_key made %d incidents, want 1", len(incs))
 	}
 	inc := as[map[string]any](t, incs[0])
-	if inc["title"] != "problem k1" || inc["incident_key"] != "k1" || obj(inc, "alert_counts")["all"] != 2.0 {
-		t.Errorf("incident = title %v key %v alerts %v, want the summary, the dedup key and 2 alerts", inc["title"], inc["incident_key"], inc["alert_counts"])
+	// One alert: the repeat trigger updated it. An event-created incident
+	// has no incident_key; its alert carries the dedup key.
+	if inc["title"] != "problem k1" || inc["incident_key"] != nil || obj(inc, "alert_counts")["all"] != 1.0 {
+		t.Errorf("incident = title %v key %v alerts %v, want the summary, a null incident_key and 1 alert", inc["title"], inc["incident_key"], inc["alert_counts"])
 	}
 	if got := e.serviceStatus(svc); got != "critical" {
 		t.Errorf("service status with a triggered incident = %q, want critical", got)
@@ -284,7 +291,7 @@ func TestPaginationIsExact(t *testing.T) {
 				tc.offset, len(list), out["more"], out["limit"], out["offset"], out["total"], tc.n, tc.more)
 		}
 		for _, inc := range list {
-			seen = append(seen, str(as[map[string]any](t, inc), "incident_key"))
+			seen = append(seen, strings.TrimPrefix(str(as[map[string]any](t, inc), "title"), "problem "))
 		}
 	}
 	if fmt.Sprint(seen) != "[p0 p1 p2 p3 p4 p5 p6]" {
@@ -306,7 +313,7 @@ func TestPaginationIsExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, inc := range r.Incidents {
-			keys = append(keys, inc.IncidentKey)
+			keys = append(keys, inc.ID)
 		}
 		if !r.More {
 			break
@@ -563,7 +570,7 @@ func TestMaintenanceWindows(t *testing.T) {
 	// A start in the past becomes now.
 	out := e.raw.want(201, "POST", "/maintenance_windows", window(now.Add(-time.Hour), now.Add(time.Hour)), hdr{"From": from})
 	ongoing := obj(out, "maintenance_window")
-	if ongoing["start_time"] != fmtTime(now) || str(obj(ongoing, "created_by"), "summary") != from {
+	if ongoing["start_time"] != now.Format(time.RFC3339) || str(obj(ongoing, "created_by"), "summary") != fromName {
 		t.Errorf("window = start %v created_by %v, want start moved to now and the From user", ongoing["start_time"], ongoing["created_by"])
 	}
 	future := obj(e.raw.want(201, "POST", "/maintenance_windows", window(now.Add(time.Hour), now.Add(2*time.Hour)), hdr{"From": from}), "maintenance_window")
@@ -593,7 +600,7 @@ func TestMaintenanceWindows(t *testing.T) {
 	e.raw.want(404, "GET", "/maintenance_windows/"+str(future, "id"), nil, nil)
 	e.raw.want(204, "DELETE", "/maintenance_windows/"+str(ongoing, "id"), nil, nil)
 	got := obj(e.raw.want(200, "GET", "/maintenance_windows/"+str(ongoing, "id"), nil, nil), "maintenance_window")
-	if got["end_time"] != fmtTime(e.clock.Now()) {
+	if got["end_time"] != e.clock.Now().Format(time.RFC3339) {
 		t.Errorf("deleting an ongoing window set end_time %v, want now", got["end_time"])
 	}
 	if status := e.serviceStatus(svc); status != "active" {
@@ -653,11 +660,11 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 		}
 		switch le.Type {
 		case "trigger_log_entry":
-			if le.Agent.Type != "integration_reference" || le.Channel.Type != "api" || le.EventDetails["description"] != "problem w1" {
+			if le.Agent.Type != "events_api_v2_inbound_integration_reference" || le.Channel.Type != "api" || le.EventDetails["description"] != "problem w1" {
 				t.Errorf("Events trigger entry: agent %+v channel %q details %v", le.Agent, le.Channel.Type, le.EventDetails)
 			}
 		case "acknowledge_log_entry", "unacknowledge_log_entry", "resolve_log_entry", "annotate_log_entry":
-			if le.Agent.Type != "user_reference" || le.Agent.Summary != from {
+			if le.Agent.Type != "user_reference" || le.Agent.Summary != fromName {
 				t.Errorf("%s agent = %+v, want the From user", le.Type, le.Agent)
 			}
 		}
@@ -665,7 +672,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 			t.Errorf("%s refers to incident %s service %s", le.Type, le.Incident.ID, le.Service.ID)
 		}
 	}
-	want := "[trigger_log_entry assign_log_entry acknowledge_log_entry unacknowledge_log_entry annotate_log_entry resolve_log_entry]"
+	want := "[trigger_log_entry assign_log_entry notify_log_entry acknowledge_log_entry unacknowledge_log_entry annotate_log_entry resolve_log_entry]"
 	if fmt.Sprint(types) != want {
 		t.Errorf("log entry types = %v, want %s", types, want)
 	}
@@ -681,8 +688,8 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 	e.send(key, "trigger", "w2")
 	since := e.clock.Now().Add(-time.Minute).Format(time.RFC3339)
 	recent, err := e.client.ListLogEntriesWithContext(ctx, pd.ListLogEntriesOptions{Since: since})
-	if err != nil || len(recent.LogEntries) != 2 {
-		t.Errorf("log entries since the second trigger = %d, %v; want its trigger and assign entries", len(recent.LogEntries), err)
+	if err != nil || len(recent.LogEntries) != 3 {
+		t.Errorf("log entries since the second trigger = %d, %v; want its trigger, assign and notify entries", len(recent.LogEntries), err)
 	}
 
 	// Reopen: PUT triggered on a resolved incident re-opens it.
@@ -692,7 +699,7 @@ func TestIncidentWritesAndLogEntries(t *testing.T) {
 		t.Errorf("reopened incident = status %v resolved_at %v assignments %v", got["status"], got["resolved_at"], got["assignments"])
 	}
 	notes, err := e.client.ListIncidentNotesWithContext(ctx, id)
-	if err != nil || len(notes) != 1 || notes[0].User.Summary != from || notes[0].Content != "hello" {
+	if err != nil || len(notes) != 1 || notes[0].User.Summary != fromName || notes[0].Content != "hello" {
 		t.Errorf("notes = %+v, %v", notes, err)
 	}
 }
@@ -739,7 +746,7 @@ func TestIncidentListValidation(t *testing.T) {
 	e.clock.Advance(40 * 24 * time.Hour)
 	e.send(key, "trigger", "new")
 	out := e.raw.want(200, "GET", "/incidents", nil, nil)
-	if list := as[[]any](t, out["incidents"]); len(list) != 1 || str(as[map[string]any](t, list[0]), "incident_key") != "new" {
+	if list := as[[]any](t, out["incidents"]); len(list) != 1 || str(as[map[string]any](t, list[0]), "title") != "problem new" {
 		t.Errorf("default range listed %v, want only the incident from the last month", list)
 	}
 	if n := len(e.incidents("")); n != 2 {
@@ -1007,7 +1014,8 @@ func TestResetAndCounts(t *testing.T) {
 	}
 	_ = json.NewDecoder(r.Body).Decode(&counts)
 	r.Body.Close()
-	if counts.Requests["POST /services"] != 1 || counts.Objects["users"] != 1 {
+	// The seeded admin and the Options.Users user survive a reset.
+	if counts.Requests["POST /services"] != 1 || counts.Objects["users"] != 2 {
 		t.Errorf("counts = %+v", counts)
 	}
 	// Unknown paths get PagerDuty's 404 envelope.
@@ -1029,7 +1037,7 @@ func TestListingTenThousandIncidents(t *testing.T) {
 	s := e.s.st.services[svc]
 	for i := range 10000 {
 		e.s.st.trigger(s, s.epID, fmt.Sprintf("incident %d", i), fmt.Sprintf("key-%d", i), "high",
-			s.ref(), map[string]any{"type": "api"}, e.clock.Now(), 1)
+			s.ref(), map[string]any{"type": "api"}, e.clock.Now())
 	}
 	e.s.mu.Unlock()
 	created := time.Since(start)

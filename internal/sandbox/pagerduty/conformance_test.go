@@ -89,8 +89,12 @@ const r3ExcludeReadOnlyOnRequests = true
 // R4 (defect 2): fields PagerDuty returns as null but the spec does not
 // declare nullable. Null values of these keys are dropped before response
 // validation (non-null values are still validated).
+// incident_key is null on incidents created by events ("Incidents with
+// child alerts do not have an incident key", Incident.incident_key's own
+// description) but is not nullable either.
 var r4NullableKeys = map[string]bool{
 	"resolved_at": true, "resolve_reason": true, "acknowledgement_timeout": true, "auto_resolve_timeout": true,
+	"incident_key": true,
 }
 
 func r4DropNulls(v any) {
@@ -142,23 +146,89 @@ func r5PatchAcknowledgeLogEntry(doc map[string]any) bool {
 
 // R6 (defect 4): Channel is a oneOf whose branches cannot be told apart,
 // so any log entry with a channel fails. Channels are removed from log
-// entries before validation; TestIncidentWritesAndLogEntries checks that every
-// entry has a channel with a string type (go-pagerduty panics otherwise).
+// entries before validation, including the first_trigger_log_entry that
+// include[]=first_trigger_log_entries embeds in incidents and alerts;
+// TestIncidentWritesAndLogEntries checks that every entry has a channel
+// with a string type (go-pagerduty panics otherwise).
 func r6DropLogEntryChannels(opID string, body any) {
 	m, _ := body.(map[string]any)
-	switch opID {
-	case "listIncidentLogEntries", "listLogEntries":
-		list, _ := m["log_entries"].([]any)
+	dropIn := func(list ...any) {
 		for _, le := range list {
 			if le, ok := le.(map[string]any); ok {
 				delete(le, "channel")
 			}
 		}
+	}
+	switch opID {
+	case "listIncidentLogEntries", "listLogEntries":
+		list, _ := m["log_entries"].([]any)
+		dropIn(list...)
 	case "getLogEntry":
-		if le, ok := m["log_entry"].(map[string]any); ok {
-			delete(le, "channel")
+		dropIn(m["log_entry"])
+	case "listIncidents", "getIncident", "listIncidentAlerts", "getIncidentAlert":
+		objs, _ := m["incidents"].([]any)
+		if alerts, ok := m["alerts"].([]any); ok {
+			objs = append(objs, alerts...)
+		}
+		objs = append(objs, m["incident"], m["alert"])
+		for _, o := range objs {
+			if om, ok := o.(map[string]any); ok {
+				dropIn(om["first_trigger_log_entry"])
+			}
 		}
 	}
+}
+
+// R12: Alert.first_trigger_log_entry admits only a LogEntryReference,
+// while include[]=first_trigger_log_entries (in the operation's own
+// include enum) embeds the entry. Embedded entries are taken out of the
+// alerts before they are validated and validated on their own against the
+// TriggerLogEntry schema.
+func r12SplitAlertTriggerEntries(opID string, body any) []any {
+	if opID != "listIncidentAlerts" && opID != "getIncidentAlert" {
+		return nil
+	}
+	m, _ := body.(map[string]any)
+	alerts, _ := m["alerts"].([]any)
+	alerts = append(alerts, m["alert"])
+	var full []any
+	for _, a := range alerts {
+		am, _ := a.(map[string]any)
+		if le, ok := am["first_trigger_log_entry"].(map[string]any); ok && !strings.HasSuffix(str(le, "type"), "_reference") {
+			full = append(full, le)
+			delete(am, "first_trigger_log_entry")
+		}
+	}
+	return full
+}
+
+// R11: log entries of events name their integration as the agent with the
+// integration's own reference type ("events_api_v2_inbound_integration_reference",
+// captured payloads), and so does the last_status_change_by of an incident
+// an event acknowledged or resolved; AgentReference's enum (user, service,
+// integration) does not list it. Such agents are validated as
+// integration_reference; it reports whether any was rewritten.
+func r11IntegrationAgents(v any) bool {
+	found := false
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range []string{"agent", "last_status_change_by"} {
+			if a, ok := x[k].(map[string]any); ok {
+				if t, _ := a["type"].(string); strings.HasSuffix(t, "_inbound_integration_reference") {
+					a["type"] = "integration_reference"
+					found = true
+				}
+			}
+		}
+		for _, e := range x {
+			found = r11IntegrationAgents(e) || found
+		}
+	case []any:
+		for _, e := range x {
+			found = r11IntegrationAgents(e) || found
+		}
+	}
+	return found
 }
 
 // R7 (defect 7): Service.integrations[] admits only references, while
@@ -434,12 +504,25 @@ func (v *validator) check(r *http.Request, body []byte, expectInvalid string, re
 	v.record(opID, opID, rec.Code)
 	respBody := rec.Body.Bytes()
 	var decoded any
-	var fullIntegrations []any
+	var fullIntegrations, triggerEntries []any
 	if len(respBody) > 0 && json.Unmarshal(respBody, &decoded) == nil {
 		r4DropNulls(decoded)
 		r6DropLogEntryChannels(opID, decoded)
+		if r11IntegrationAgents(decoded) {
+			v.markUsed("R11")
+		}
 		fullIntegrations = r7SplitFullIntegrations(r, opID, decoded)
+		triggerEntries = r12SplitAlertTriggerEntries(opID, decoded)
 		respBody, _ = json.Marshal(decoded)
+	}
+	if len(triggerEntries) > 0 {
+		v.markUsed("R12")
+		schema := v.restDoc.Components.Schemas["TriggerLogEntry"].Value
+		for _, le := range triggerEntries {
+			if err := schema.VisitJSON(le, append(terseErrors, openapi3.MultiErrors(), openapi3.VisitAsResponse())...); err != nil {
+				v.fail("%s: embedded trigger log entry does not conform: %v", name, err)
+			}
+		}
 	}
 	if len(fullIntegrations) > 0 {
 		v.markUsed("R7")
@@ -539,7 +622,7 @@ func (v *validator) finish(t *testing.T, wantOps []string) {
 			t.Errorf("scenario never got a 2xx from %s (saw %v)", op, v.seen[op])
 		}
 	}
-	want := []string{"R7", "R10 updateServiceIntegration", "R10 updateMaintenanceWindow", "R10 createIncident"}
+	want := []string{"R7", "R10 updateServiceIntegration", "R10 updateMaintenanceWindow", "R10 createIncident", "R11", "R12"}
 	for pattern := range r8UndocumentedRoutes {
 		want = append(want, "R8 route "+pattern)
 	}
@@ -562,7 +645,7 @@ func (v *validator) finish(t *testing.T, wantOps []string) {
 // scenario must get a 2xx from each (plus the undocumented DELETE of a
 // service integration, checked through R8).
 var everyOperation = []string{
-	"listAbilities", "getCurrentUser", "listEscalationPolicies", "getEscalationPolicy",
+	"listAbilities", "listUsers", "getCurrentUser", "listEscalationPolicies", "getEscalationPolicy",
 	"listServices", "createService", "getService", "updateService", "deleteService",
 	"createServiceIntegration", "getServiceIntegration", "updateServiceIntegration", "listVendors",
 	"listIncidents", "createIncident", "updateIncidents", "getIncident", "updateIncident",
@@ -573,6 +656,7 @@ var everyOperation = []string{
 	"listOrchestrationIntegrations", "postOrchestrationIntegration", "getOrchestrationIntegration",
 	"updateOrchestrationIntegration", "deleteOrchestrationIntegration",
 	"createV2Event", "createChangeEvent",
+	"listIncidentAlerts", "getIncidentAlert", "updateIncidentAlert", "updateIncidentAlerts", "mergeIncidents",
 }
 
 const testToken = "conformance-token"
@@ -645,12 +729,27 @@ func str(m map[string]any, key string) string {
 }
 
 func TestConformance(t *testing.T) {
-	sandbox := New(Options{Token: testToken})
+	const from = "sync-bot@example.com"
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As strict as PagerDuty: events take effect after their 202, the
+	// account's zone is not UTC, and From must name an account user.
+	sandbox := New(Options{Token: testToken, EventDelay: 50 * time.Millisecond, TimeZone: newYork,
+		Users: []User{{Name: "Sync Bot", Email: from}}})
 	v, srv := newValidator(t, sandbox)
 	ctx := context.Background()
+	settle := func() {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := sandbox.Settle(sctx); err != nil {
+			t.Fatalf("events not applied: %v", err)
+		}
+	}
 	raw := rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}
 	client := pd.NewClient(testToken, pd.WithAPIEndpoint(srv.URL), pd.WithV2EventsAPIEndpoint(srv.URL))
-	const from = "sync-bot@example.com"
 
 	// Account and credentials.
 	raw.want(200, "GET", "/abilities", nil, nil)
@@ -659,6 +758,9 @@ func TestConformance(t *testing.T) {
 	me, err := client.GetCurrentUserWithContext(ctx, pd.GetCurrentUserOptions{})
 	if err != nil || me.Email != seedUserEmail {
 		t.Fatalf("GetCurrentUser = %+v, %v", me, err)
+	}
+	if users := raw.want(200, "GET", "/users?query=SYNC-bot", nil, nil); len(as[[]any](t, users["users"])) != 1 {
+		t.Fatalf("GET /users?query= = %v, want the one user whose email matches", users)
 	}
 	eps, err := client.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{})
 	if err != nil || len(eps.EscalationPolicies) != 1 {
@@ -760,11 +862,19 @@ func TestConformance(t *testing.T) {
 	}
 
 	// Incidents.
+	settle()
 	incs, err := client.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{IncidentKey: "zenoss-evid-1", ServiceIDs: []string{svc.ID},
 		Statuses: []string{"triggered", "acknowledged"}, SortBy: "created_at:asc", Total: true, Includes: []string{"services"}})
-	if err != nil || len(incs.Incidents) != 1 || incs.Incidents[0].AlertCounts.All != 2 {
+	if err != nil || len(incs.Incidents) != 1 || incs.Incidents[0].AlertCounts.All != 1 || incs.Incidents[0].IncidentKey != "" {
 		t.Fatalf("ListIncidents = %+v, %v", incs, err)
 	}
+	// Timestamps in another zone, and the first trigger log entry inline.
+	zoned := raw.want(200, "GET", "/incidents?date_range=all&time_zone=Asia/Kolkata&include[]=first_trigger_log_entries", nil, nil)
+	if first := as[map[string]any](t, as[[]any](t, zoned["incidents"])[0]); !strings.HasSuffix(str(first, "created_at"), "+05:30") ||
+		str(obj(obj(first, "first_trigger_log_entry"), "channel"), "incident_key") != "zenoss-evid-1" {
+		t.Fatalf("incident in Asia/Kolkata with its first trigger log entry = %v", first)
+	}
+	raw.want(400, "GET", "/incidents?time_zone=Mars/Olympus", nil, nil)
 	evInc := incs.Incidents[0]
 	if _, err := client.GetIncidentWithContext(ctx, evInc.ID); err != nil {
 		t.Fatal(err)
@@ -778,6 +888,8 @@ func TestConformance(t *testing.T) {
 		"service": map[string]any{"id": otherID, "type": "service_reference"}, "incident_key": "manual-1"}}, hdr{"From": from})
 	raw.want(400, "POST", "/incidents", map[string]any{"incident": map[string]any{"type": "incident", "title": "no from",
 		"service": map[string]any{"id": otherID, "type": "service_reference"}}}, hdr{expectInvalidHeader: "From header missing"})
+	raw.want(400, "POST", "/incidents", map[string]any{"incident": map[string]any{"type": "incident", "title": "unknown from",
+		"service": map[string]any{"id": otherID, "type": "service_reference"}}}, hdr{"From": "nobody@example.com"})
 	if _, err := client.CreateIncidentWithContext(ctx, from, &pd.CreateIncidentOptions{Title: "via go-pagerduty",
 		Service: &pd.APIReference{ID: otherID, Type: "service_reference"}}); err != nil {
 		t.Fatalf("CreateIncident: %v", err)
@@ -792,7 +904,7 @@ func TestConformance(t *testing.T) {
 	// Notes and log entries.
 	note, err := client.CreateIncidentNoteWithContext(ctx, evInc.ID, pd.IncidentNote{Content: "[zenoss evid 02420a11] acknowledged by jdoe",
 		User: pd.APIObject{Summary: from}})
-	if err != nil || note.User.Summary != from {
+	if err != nil || note.User.Summary != "Sync Bot" {
 		t.Fatalf("CreateIncidentNote = %+v, %v", note, err)
 	}
 	if notes, err := client.ListIncidentNotesWithContext(ctx, evInc.ID); err != nil || len(notes) != 1 {
@@ -885,6 +997,7 @@ func TestConformance(t *testing.T) {
 	raw.want(200, "PUT", "/event_orchestrations/"+orch.ID+"/integrations/"+oiID, map[string]any{"integration": map[string]any{"label": "renamed"}}, nil)
 	raw.want(204, "DELETE", "/event_orchestrations/"+orch.ID+"/integrations/"+oiID, nil, nil)
 	routed := trigger(orch.Integrations[0].Parameters.RoutingKey, "", "disk full via orchestration")
+	settle()
 	if got, err := client.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{IncidentKey: routed.DedupKey}); err != nil || len(got.Incidents) != 1 || got.Incidents[0].Service.ID != svc.ID {
 		t.Fatalf("incident routed by the orchestration = %+v, %v", got, err)
 	}
@@ -892,10 +1005,63 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Alerts: time-based grouping puts two alerts on one incident; resolving
+	// one alert leaves the incident open, resolving the last resolves it.
+	grouped := raw.want(201, "POST", "/services", map[string]any{"service": map[string]any{"name": "grouped", "type": "service",
+		"escalation_policy": map[string]any{"id": sandbox.DefaultEscalationPolicyID(), "type": "escalation_policy_reference"},
+		"alert_grouping":    "time", "alert_grouping_timeout": 0}}, nil)
+	groupedID := str(obj(grouped, "service"), "id")
+	gInteg, err := client.CreateIntegrationWithContext(ctx, groupedID, pd.Integration{APIObject: pd.APIObject{Type: "events_api_v2_inbound_integration"}, Name: "grouped"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trigger(gInteg.IntegrationKey, "g-1", "first of a group")
+	trigger(gInteg.IntegrationKey, "g-2", "second of a group")
+	settle()
+	gIncs := raw.want(200, "GET", "/incidents?service_ids[]="+groupedID, nil, nil)
+	gIncID := str(as[map[string]any](t, as[[]any](t, gIncs["incidents"])[0]), "id")
+	alerts := raw.want(200, "GET", "/incidents/"+gIncID+"/alerts?statuses[]=triggered&include[]=first_trigger_log_entries&sort_by=created_at:desc", nil, nil)
+	alertList := as[[]any](t, alerts["alerts"])
+	if len(alertList) != 2 || str(as[map[string]any](t, alertList[0]), "alert_key") != "g-2" {
+		t.Fatalf("grouped incident's alerts = %v", alertList)
+	}
+	a1 := str(as[map[string]any](t, alertList[1]), "id")
+	a2 := str(as[map[string]any](t, alertList[0]), "id")
+	raw.want(200, "GET", "/incidents/"+gIncID+"/alerts/"+a1, nil, nil)
+	raw.want(200, "PUT", "/incidents/"+gIncID+"/alerts/"+a1, map[string]any{"alert": map[string]any{"type": "alert", "status": "resolved"}}, hdr{"From": from})
+	if got := obj(raw.want(200, "GET", "/incidents/"+gIncID, nil, nil), "incident"); got["status"] != "triggered" {
+		t.Fatalf("resolving one of two alerts gave incident status %v, want triggered", got["status"])
+	}
+	raw.want(200, "PUT", "/incidents/"+gIncID+"/alerts", map[string]any{"alerts": []any{map[string]any{"id": a2, "type": "alert", "status": "resolved"}}}, hdr{"From": from})
+	if got := obj(raw.want(200, "GET", "/incidents/"+gIncID, nil, nil), "incident"); got["status"] != "resolved" {
+		t.Fatalf("resolving the last alert gave incident status %v, want resolved", got["status"])
+	}
+	// Merge: the source's alerts move to the target; the source resolves
+	// with a merge reason.
+	trigger(gInteg.IntegrationKey, "m-1", "merge target")
+	settle()
+	manualTarget := raw.want(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"type": "incident", "title": "holds merges",
+		"service": map[string]any{"id": groupedID, "type": "service_reference"}}}, hdr{"From": from})
+	targetID := str(obj(manualTarget, "incident"), "id")
+	srcIncs := raw.want(200, "GET", "/incidents?incident_key=m-1", nil, nil)
+	srcID := str(as[map[string]any](t, as[[]any](t, srcIncs["incidents"])[0]), "id")
+	raw.want(200, "PUT", "/incidents/"+targetID+"/merge", map[string]any{"source_incidents": []any{
+		map[string]any{"id": srcID, "type": "incident_reference"}}}, hdr{"From": from})
+	if counts := obj(obj(raw.want(200, "GET", "/incidents/"+targetID, nil, nil), "incident"), "alert_counts"); counts["triggered"] != 1.0 {
+		t.Fatalf("merge target alert_counts = %v, want the source's open alert", counts)
+	}
+	if src := obj(raw.want(200, "GET", "/incidents/"+srcID, nil, nil), "incident"); src["status"] != "resolved" ||
+		str(obj(obj(src, "resolve_reason"), "incident"), "id") != targetID {
+		t.Fatalf("merged source = status %v resolve_reason %v", src["status"], src["resolve_reason"])
+	}
+	raw.want(400, "PUT", "/incidents/"+gIncID+"/merge", map[string]any{"source_incidents": []any{
+		map[string]any{"id": targetID, "type": "incident_reference"}}}, hdr{"From": from}) // into a resolved incident
+
 	// Resolve, errors on resolved incidents, fault injection.
 	if _, err := client.ManageEventWithContext(ctx, &pd.V2Event{RoutingKey: integ.IntegrationKey, Action: "resolve", DedupKey: "zenoss-evid-1"}); err != nil {
 		t.Fatal(err)
 	}
+	settle()
 	raw.want(400, "PUT", "/incidents", map[string]any{"incidents": []any{map[string]any{"id": evInc.ID, "type": "incident_reference", "status": "resolved"}}}, hdr{"From": from})
 	bulk := make([]any, 251)
 	for i := range bulk {

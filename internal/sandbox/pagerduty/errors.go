@@ -46,6 +46,7 @@ const (
 	codeAlreadyResolved     = 1001
 	codeAlreadyAcknowledged = 1002
 	codeInvalidStatus       = 1003
+	codeRequesterNotFound   = 1008
 	codeMalformedFrom       = 1028
 	codeInvalidInput        = 2001
 	codeArgumentsError      = 2002

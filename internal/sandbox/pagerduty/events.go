@@ -23,11 +23,12 @@ const (
 
 // Outcomes of an alert event, as recorded in EventRecord.Outcome.
 const (
-	OutcomeTriggered             = "triggered"              // a new incident was opened
-	OutcomeDeduplicated          = "deduplicated"           // added to the open incident with the same dedup_key
-	OutcomeAcknowledged          = "acknowledged"           // the open incident was acknowledged
-	OutcomeResolved              = "resolved"               // the open incident was resolved
-	OutcomeIgnored               = "ignored"                // acknowledge/resolve with nothing to act on
+	OutcomeQueued                = "queued"                 // accepted, not applied yet (Options.EventDelay)
+	OutcomeTriggered             = "triggered"              // a new alert was created (on a new or, grouped, an existing incident)
+	OutcomeDeduplicated          = "deduplicated"           // de-duplicated into the open alert with the same routing and dedup key
+	OutcomeAcknowledged          = "acknowledged"           // the open alert's incident was acknowledged
+	OutcomeResolved              = "resolved"               // the open alert was resolved (and its incident, if it was the last)
+	OutcomeIgnored               = "ignored"                // acknowledge/resolve with no open alert for this routing key, or nothing to do
 	OutcomeSuppressedMaintenance = "suppressed_maintenance" // trigger while the service is in maintenance
 	OutcomeSuppressedDisabled    = "suppressed_disabled"    // trigger while the service is disabled
 	OutcomeUnrouted              = "unrouted"               // orchestration routed it to "unrouted" (or to a deleted service)
@@ -36,16 +37,19 @@ const (
 // EventRecord is an alert event accepted on /v2/enqueue and what the
 // sandbox did with it.
 type EventRecord struct {
-	ReceivedAt      time.Time      `json:"received_at"`
-	RoutingKey      string         `json:"routing_key"`
-	EventAction     string         `json:"event_action"`
-	DedupKey        string         `json:"dedup_key"`
-	ServiceID       string         `json:"service_id,omitempty"`
-	OrchestrationID string         `json:"orchestration_id,omitempty"`
-	RuleID          string         `json:"rule_id,omitempty"` // the router rule that matched, if any
-	IncidentID      string         `json:"incident_id,omitempty"`
-	Outcome         string         `json:"outcome"`
-	Event           map[string]any `json:"event"` // the event as received
+	ReceivedAt      time.Time `json:"received_at"`
+	RoutingKey      string    `json:"routing_key"`
+	EventAction     string    `json:"event_action"`
+	DedupKey        string    `json:"dedup_key"`
+	ServiceID       string    `json:"service_id,omitempty"`
+	OrchestrationID string    `json:"orchestration_id,omitempty"`
+	RuleID          string    `json:"rule_id,omitempty"` // the router rule that matched, if any
+	IncidentID      string    `json:"incident_id,omitempty"`
+	AlertID         string    `json:"alert_id,omitempty"`
+	Outcome         string    `json:"outcome"`
+	// AppliedAt is when the event took effect (zero while queued).
+	AppliedAt time.Time      `json:"applied_at,omitzero"`
+	Event     map[string]any `json:"event"` // the event as received
 }
 
 // ChangeEvent is a change event accepted on /v2/change/enqueue. Change
@@ -65,11 +69,17 @@ type ChangeEvent struct {
 	Event           map[string]any `json:"event"`
 }
 
-// Events returns the alert events accepted so far (the latest 10,000).
+// Events returns the alert events accepted so far (the latest 10,000
+// applied, then those still queued, with Outcome "queued").
 func (s *Server) Events() []EventRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.st.events)
+	s.st.advance(s.now())
+	out := slices.Clone(s.st.events)
+	for _, q := range s.st.queued {
+		out = append(out, q.rec)
+	}
+	return out
 }
 
 // UnroutedEvents returns the accepted alert events that an orchestration
@@ -77,6 +87,7 @@ func (s *Server) Events() []EventRecord {
 func (s *Server) UnroutedEvents() []EventRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.advance(s.now())
 	var out []EventRecord
 	for _, e := range s.st.events {
 		if e.Outcome == OutcomeUnrouted {
@@ -254,71 +265,99 @@ func (s *Server) handleEnqueue(w http.ResponseWriter, r *http.Request) {
 		dedup = newHexKey()
 	}
 	s.mu.Lock()
+	now := s.now()
 	st := s.st
-	integ, orchInteg := st.integrationsByKey[key], st.orchByKey[key]
-	if integ == nil && orchInteg == nil {
+	st.advance(now)
+	if st.integrationsByKey[key] == nil && st.orchByKey[key] == nil {
 		s.mu.Unlock()
 		eventsError(w, []string{"Invalid routing key"})
 		return
 	}
-	rec := EventRecord{ReceivedAt: s.now(), RoutingKey: key, EventAction: action, DedupKey: dedup, Event: ev}
-	var agent ref
-	var svc *service
-	if integ != nil {
-		svc = st.services[integ.serviceID]
-		agent = ref{ID: integ.id, Type: "integration_reference", Summary: integ.name, Path: integ.path(), HTMLPath: integ.path()}
-	} else {
-		rec.OrchestrationID = orchInteg.orchID
-		alertKey := dedupIndexKey(key, dedup)
-		if inc := st.orchAlerts[alertKey]; inc != nil && inc.open() {
-			svc = st.services[inc.serviceID]
-		} else if action == "trigger" {
-			var serviceID string
-			serviceID, rec.RuleID = st.route(st.orchestrations[orchInteg.orchID], ev, payload)
-			svc = st.services[serviceID]
-		} else {
-			rec.Outcome = OutcomeIgnored // acknowledge/resolve for no open alert of this key
-		}
-		if svc != nil {
-			agent = svc.ref()
-		}
+	if s.eventsLimited(key, now) {
+		s.mu.Unlock()
+		writeEventsThrottled(w)
+		return
 	}
-	switch {
-	case rec.Outcome != "":
-	case svc == nil:
-		rec.Outcome = OutcomeUnrouted
-	default:
-		rec.ServiceID = svc.id
-		rec.Outcome, rec.IncidentID = st.applyAlertEvent(svc, action, dedup, payload, ev, agent, rec.ReceivedAt)
-		if orchInteg != nil && rec.IncidentID != "" {
-			st.orchAlerts[dedupIndexKey(key, dedup)] = st.incidentsByID[rec.IncidentID]
-		}
-	}
-	st.events = appendBounded(st.events, rec)
+	rec := EventRecord{ReceivedAt: now, RoutingKey: key, EventAction: action, DedupKey: dedup, Event: ev, Outcome: OutcomeQueued}
+	st.queued = append(st.queued, &queuedEvent{at: now.Add(s.opts.EventDelay), rec: rec, payload: payload})
+	st.advance(now) // without a delay the event applies at once
 	s.mu.Unlock()
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "success", "message": "Event processed", "dedup_key": dedup})
 }
 
-// applyAlertEvent applies an event to the open alert (incident) with the
-// same dedup key on svc. A trigger with an open key is de-duplicated into
-// that incident; otherwise it opens a new one unless the service is
-// disabled or in maintenance. Acknowledge and resolve with no open
-// incident do nothing.
-func (st *state) applyAlertEvent(svc *service, action, dedup string, payload, ev map[string]any, agent ref, now time.Time) (outcome, incidentID string) {
-	inc := st.openByKey[dedupIndexKey(svc.id, dedup)]
-	channel := map[string]any{"type": "api", "service_key": ev["routing_key"], "incident_key": dedup}
-	switch action {
+// applyQueued applies an accepted alert event, at the time it falls due.
+// The routing key is looked up again: an integration deleted in the
+// meantime drops the event.
+func (st *state) applyQueued(q *queuedEvent) {
+	rec, now := q.rec, q.at
+	rec.AppliedAt = now
+	defer func() { st.events = appendBounded(st.events, rec) }()
+	integ, orchInteg := st.integrationsByKey[rec.RoutingKey], st.orchByKey[rec.RoutingKey]
+	open := st.openAlerts[dedupIndexKey(rec.RoutingKey, rec.DedupKey)]
+	var svc *service
+	var agent ref
+	switch {
+	case integ != nil:
+		svc = st.services[integ.serviceID]
+		// Event log entries are attributed to the integration, typed as
+		// PagerDuty types it (captured payloads:
+		// "events_api_v2_inbound_integration_reference").
+		agent = ref{ID: integ.id, Type: integ.typ + "_reference", Summary: integ.name, Path: integ.path(), HTMLPath: integ.path()}
+	case orchInteg != nil:
+		rec.OrchestrationID = orchInteg.orchID
+		switch {
+		case open != nil:
+			// PagerDuty applies an event to the open alert with the same
+			// routing_key and dedup_key, wherever the router would send it now.
+			svc = st.services[open.serviceID]
+		case rec.EventAction == "trigger":
+			var serviceID string
+			serviceID, rec.RuleID = st.route(st.orchestrations[orchInteg.orchID], rec.Event, q.payload)
+			svc = st.services[serviceID]
+		}
+		if svc != nil {
+			agent = svc.ref()
+		}
+	default:
+		rec.Outcome = OutcomeIgnored // the integration was deleted after the 202
+		return
+	}
+	switch {
+	case open == nil && rec.EventAction != "trigger":
+		rec.Outcome = OutcomeIgnored // acknowledge/resolve with no open alert for this routing key
+	case svc == nil:
+		rec.Outcome = OutcomeUnrouted
+	default:
+		rec.ServiceID = svc.id
+		var integRef ref
+		if integ != nil {
+			integRef = integ.ref()
+		}
+		rec.Outcome, rec.IncidentID, rec.AlertID = st.applyAlertEvent(svc, open, rec, q.payload, agent, integRef, now)
+	}
+}
+
+// applyAlertEvent applies an event to open, the open alert with the same
+// routing key and dedup key (nil if none). A trigger with an open alert is
+// de-duplicated into it; otherwise it creates an alert, unless the service
+// is disabled or in maintenance ("no new incidents will be triggered",
+// spec: Service.status), on a new incident or, under time-based alert
+// grouping, on the service's grouping incident. Acknowledge acts on the
+// open alert's incident; resolve resolves the alert, and the incident with
+// its last open alert (Events API v2 docs).
+func (st *state) applyAlertEvent(svc *service, open *alert, rec EventRecord, payload map[string]any, agent, integ ref, now time.Time) (outcome, incidentID, alertID string) {
+	ev, dedup := rec.Event, rec.DedupKey
+	channel := map[string]any{"type": "api", "service_key": rec.RoutingKey, "incident_key": dedup}
+	switch rec.EventAction {
 	case "trigger":
-		if inc != nil {
-			inc.alertsTriggered++
-			inc.updatedAt = now
-			return OutcomeDeduplicated, inc.id
+		if open != nil {
+			return OutcomeDeduplicated, open.incidentID, open.id
 		}
 		if svc.disabled {
-			return OutcomeSuppressedDisabled, ""
+			return OutcomeSuppressedDisabled, "", ""
 		}
 		if st.inMaintenance(svc, now) {
-			return OutcomeSuppressedMaintenance, ""
+			return OutcomeSuppressedMaintenance, "", ""
 		}
 		summary, _ := payload["summary"].(string)
 		severity, _ := payload["severity"].(string)
@@ -334,30 +373,34 @@ func (st *state) applyAlertEvent(svc *service, action, dedup string, payload, ev
 				channel[k] = v
 			}
 		}
-		inc = st.trigger(svc, svc.epID, summary, dedup, svc.urgencyFor(severity), agent, channel, now, 1)
-		return OutcomeTriggered, inc.id
+		inc := st.groupingTarget(svc, now)
+		var logID string
+		if inc == nil {
+			inc = st.trigger(svc, svc.epID, summary, "", svc.urgencyFor(severity), agent, channel, now)
+			logID = inc.firstTriggerLogID
+			if _, grouped := svc.groupingTimeout(); grouped {
+				svc.groupingIncidentID = inc.id
+			}
+		} else {
+			le := st.addLog(inc, "trigger_log_entry", agent, channel, "Alert added through the API.", now)
+			le.eventDetails = map[string]string{"description": summary}
+			logID = le.id
+		}
+		a := st.newAlert(inc, rec.RoutingKey, dedup, integ, severity, summary, payload["custom_details"], logID, now)
+		return OutcomeTriggered, inc.id, a.id
 	case "acknowledge":
-		if inc == nil || inc.status != "triggered" {
-			return OutcomeIgnored, idOf(inc)
+		inc := st.incidentsByID[open.incidentID]
+		if inc.status != "triggered" {
+			return OutcomeIgnored, inc.id, open.id
 		}
 		channel["summary"] = "Acknowledged through the Events API"
 		st.acknowledge(inc, agent, channel, now)
-		return OutcomeAcknowledged, inc.id
+		return OutcomeAcknowledged, inc.id, open.id
 	default: // resolve
-		if inc == nil {
-			return OutcomeIgnored, ""
-		}
 		channel["summary"] = "Resolved through the Events API"
-		st.resolve(inc, agent, channel, "", now)
-		return OutcomeResolved, inc.id
+		st.resolveAlertAs(open, agent, channel, now)
+		return OutcomeResolved, open.incidentID, open.id
 	}
-}
-
-func idOf(inc *incident) string {
-	if inc == nil {
-		return ""
-	}
-	return inc.id
 }
 
 func (s *Server) handleChangeEnqueue(w http.ResponseWriter, r *http.Request) {
@@ -385,6 +428,12 @@ func (s *Server) handleChangeEnqueue(w http.ResponseWriter, r *http.Request) {
 	if integ == nil && orchInteg == nil {
 		s.mu.Unlock()
 		eventsError(w, []string{"Invalid routing key"})
+		return
+	}
+	// Change events count against the same per-key limit as alert events.
+	if s.eventsLimited(key, s.now()) {
+		s.mu.Unlock()
+		writeEventsThrottled(w)
 		return
 	}
 	ce := ChangeEvent{ReceivedAt: s.now(), RoutingKey: key, Summary: summary, Source: source, CustomDetails: p["custom_details"], Event: ev}

@@ -10,10 +10,13 @@ import (
 )
 
 type incident struct {
-	id                 string
-	number             int
-	title              string
-	key                string // incident_key; for Events incidents, the dedup_key
+	id     string
+	number int
+	title  string
+	// key is the incident_key of a REST-created incident. Incidents created
+	// by events have none: "Incidents with child alerts do not have an
+	// incident key" (spec: Incident.incident_key); their alerts carry it.
+	key                string
 	serviceID, epID    string
 	status             string // triggered, acknowledged or resolved
 	urgency            string
@@ -22,15 +25,18 @@ type incident struct {
 	lastStatusChangeAt time.Time
 	lastStatusChangeBy ref
 	resolvedAt         time.Time // zero while open
-	assignedVia        string
-	assignees          []assignment
-	acks               []acknowledgement
-	// Alert counts. Incidents created through the REST API have no alerts.
-	alertsTriggered, alertsResolved int
-	firstTriggerLogID               string
-	logIDs                          []string
-	notes                           []*note
-	conferenceBridge                json.RawMessage
+	// mergedInto is the incident this one was merged into (resolve_reason).
+	mergedInto        string
+	assignedVia       string
+	assignees         []assignment
+	acks              []acknowledgement
+	alertIDs          []string // in creation order; none for REST-created incidents
+	firstTriggerLogID string
+	logIDs            []string
+	notes             []*note
+	conferenceBridge  json.RawMessage
+	// unackAt and autoResolveAt are the pending timeouts (zero: none).
+	unackAt, autoResolveAt time.Time
 }
 
 type assignment struct {
@@ -64,10 +70,11 @@ func (inc *incident) ref() ref {
 
 func (inc *incident) summary() string { return fmt.Sprintf("[#%d] %s", inc.number, inc.title) }
 
-func dedupIndexKey(serviceID, key string) string { return serviceID + "\x00" + key }
+func dedupIndexKey(scope, key string) string { return scope + "\x00" + key }
 
 // setStatus moves inc to status, keeping the service counters (for status
-// derivation) and the open-incident index (for de-duplication) in step.
+// derivation), the open-incident index of REST incident keys and the
+// pending timeouts in step.
 func (st *state) setStatus(inc *incident, status string, by ref, now time.Time) {
 	svc := st.services[inc.serviceID]
 	count := func(s string, d int) {
@@ -83,13 +90,21 @@ func (st *state) setStatus(inc *incident, status string, by ref, now time.Time) 
 	}
 	count(inc.status, -1)
 	count(status, +1)
-	k := dedupIndexKey(inc.serviceID, inc.key)
-	if status == "resolved" {
-		if st.openByKey[k] == inc {
-			delete(st.openByKey, k)
+	if inc.key != "" {
+		k := dedupIndexKey(inc.serviceID, inc.key)
+		if status == "resolved" {
+			if st.openByKey[k] == inc {
+				delete(st.openByKey, k)
+			}
+		} else {
+			st.openByKey[k] = inc
 		}
-	} else {
-		st.openByKey[k] = inc
+	}
+	if status != "acknowledged" {
+		inc.unackAt = time.Time{}
+	}
+	if status == "resolved" {
+		inc.autoResolveAt = time.Time{}
 	}
 	inc.status = status
 	inc.lastStatusChangeAt = now
@@ -98,18 +113,22 @@ func (st *state) setStatus(inc *incident, status string, by ref, now time.Time) 
 }
 
 // trigger opens a new incident on svc. The caller has checked that the
-// service may take it and that no open incident has the same key.
-func (st *state) trigger(svc *service, epID, title, key, urgency string, agent ref, channel map[string]any, now time.Time, alerts int) *incident {
+// service may take it (and, for REST incidents, that the key is free).
+// A newly triggered incident's last_status_change_by is its service,
+// whoever triggered it (captured payloads).
+func (st *state) trigger(svc *service, epID, title, key, urgency string, agent ref, channel map[string]any, now time.Time) *incident {
 	ep := st.policies[epID]
 	inc := &incident{
 		id: st.newID("PINC"), number: len(st.incidents) + 1, title: title, key: key,
 		serviceID: svc.id, epID: epID, urgency: urgency, createdAt: now, assignedVia: "escalation_policy",
-		alertsTriggered: alerts,
 	}
 	st.incidents = append(st.incidents, inc)
 	st.incidentsByID[inc.id] = inc
-	st.incidentsByKey[key] = append(st.incidentsByKey[key], inc)
-	st.setStatus(inc, "triggered", agent, now)
+	if key != "" {
+		st.incidentsByKey[key] = append(st.incidentsByKey[key], inc)
+	}
+	st.setStatus(inc, "triggered", svc.ref(), now)
+	st.scheduleAutoResolve(inc, now)
 	svc.lastIncidentAt = now
 	le := st.addLog(inc, "trigger_log_entry", agent, channel, "Triggered through the API.", now)
 	le.eventDetails = map[string]string{"description": title}
@@ -118,6 +137,12 @@ func (st *state) trigger(svc *service, epID, title, key, urgency string, agent r
 		st.assign(inc, []string{ep.userID}, svc.ref(), now)
 	}
 	return inc
+}
+
+func (st *state) scheduleAutoResolve(inc *incident, now time.Time) {
+	if svc := st.services[inc.serviceID]; svc != nil && svc.autoResolveTimeout != nil {
+		st.schedule(timerAutoResolve, inc, now.Add(time.Duration(*svc.autoResolveTimeout)*time.Second))
+	}
 }
 
 // assign replaces the incident's assignees and logs it.
@@ -131,11 +156,23 @@ func (st *state) assign(inc *incident, userIDs []string, agent ref, now time.Tim
 	le := st.addLog(inc, "assign_log_entry", agent, map[string]any{"type": "auto"}, "Assigned to "+strings.Join(names, ", ")+".", now)
 	le.assignees = append([]string(nil), userIDs...)
 	inc.updatedAt = now
+	// PagerDuty notifies the assignees, and logs each notification
+	// (NotifyLogEntry: the user notified). The channel's shape is not in
+	// the spec (Channel is defect 4); the sandbox says how and to whom.
+	for _, id := range userIDs {
+		if inc.open() {
+			u := st.users[id]
+			n := st.addLog(inc, "notify_log_entry", st.services[inc.serviceID].ref(), map[string]any{"type": "email",
+				"summary": "Email to " + u.email, "notification": map[string]any{"type": "email", "status": "success", "address": u.email}},
+				"Notified "+u.name+" by email.", now)
+			n.user = id
+		}
+	}
 }
 
 func (st *state) acknowledge(inc *incident, agent ref, channel map[string]any, now time.Time) {
 	by := agent
-	if by.Type == "integration_reference" {
+	if by.Type != "user_reference" {
 		// Acknowledgers are users or services (AcknowledgerReference).
 		by = st.services[inc.serviceID].ref()
 	}
@@ -145,6 +182,7 @@ func (st *state) acknowledge(inc *incident, agent ref, channel map[string]any, n
 	if svc := st.services[inc.serviceID]; svc != nil && svc.ackTimeout != nil {
 		t := *svc.ackTimeout
 		le.ackTimeout = &t
+		st.schedule(timerUnacknowledge, inc, now.Add(time.Duration(t)*time.Second))
 	}
 }
 
@@ -154,12 +192,14 @@ func (st *state) unacknowledge(inc *incident, agent ref, channel map[string]any,
 	st.addLog(inc, "unacknowledge_log_entry", agent, channel, "Unacknowledged by "+agent.Summary+".", now)
 }
 
+// resolve resolves the incident and every alert still open on it.
 func (st *state) resolve(inc *incident, agent ref, channel map[string]any, resolution string, now time.Time) {
+	for _, id := range inc.alertIDs {
+		st.resolveAlert(st.alerts[id], now)
+	}
 	inc.acks = nil
 	inc.assignees = nil
 	inc.resolvedAt = now
-	inc.alertsResolved += inc.alertsTriggered
-	inc.alertsTriggered = 0
 	st.setStatus(inc, "resolved", agent, now)
 	le := st.addLog(inc, "resolve_log_entry", agent, channel, "Resolved by "+agent.Summary+".", now)
 	le.note = resolution
@@ -167,11 +207,14 @@ func (st *state) resolve(inc *incident, agent ref, channel map[string]any, resol
 
 // reopen re-opens a resolved incident as triggered (assigned through its
 // escalation policy) or as acknowledged (assigned to the acting user), as
-// the spec describes for PUT /incidents.
+// the spec describes for PUT /incidents. Its alerts stay resolved: a
+// trigger with one of their keys opens a new alert.
 func (st *state) reopen(inc *incident, status string, actor *user, channel map[string]any, now time.Time) {
 	agent := actor.ref()
 	inc.resolvedAt = time.Time{}
+	inc.mergedInto = ""
 	st.setStatus(inc, "triggered", agent, now)
+	st.scheduleAutoResolve(inc, now)
 	st.addLog(inc, "trigger_log_entry", agent, channel, "Reopened by "+agent.Summary+".", now)
 	if status == "acknowledged" {
 		st.assign(inc, []string{actor.id}, agent, now)
@@ -213,25 +256,36 @@ func (st *state) renderIncident(inc *incident, c *reqCtx, includes []string) map
 	if !inc.resolvedAt.IsZero() {
 		resolvedAt = fmtTime(inc.resolvedAt)
 	}
-	first := st.logByID[inc.firstTriggerLogID]
+	var key any // null for incidents with alerts
+	if inc.key != "" {
+		key = inc.key
+	}
+	var resolveReason any
+	if target := st.incidentsByID[inc.mergedInto]; target != nil {
+		resolveReason = map[string]any{"type": "merge_resolve_reason", "incident": target.ref().render(c.base)}
+	}
+	triggered, resolved := st.alertCounts(inc)
 	m := map[string]any{
 		"id": inc.id, "type": "incident", "summary": inc.summary(), "self": c.base + "/incidents/" + inc.id,
 		"html_url": c.base + "/incidents/" + inc.id, "incident_number": inc.number, "title": inc.title,
 		"description": inc.title, "created_at": fmtTime(inc.createdAt), "updated_at": fmtTime(inc.updatedAt),
-		"status": inc.status, "incident_key": inc.key, "service": svc, "assignments": assignments,
+		"status": inc.status, "incident_key": key, "service": svc, "assignments": assignments,
 		"assigned_via": inc.assignedVia, "last_status_change_at": fmtTime(inc.lastStatusChangeAt),
 		"last_status_change_by": inc.lastStatusChangeBy.render(c.base), "resolved_at": resolvedAt,
-		"alert_counts": map[string]any{"all": inc.alertsTriggered + inc.alertsResolved,
-			"triggered": inc.alertsTriggered, "resolved": inc.alertsResolved},
+		"alert_counts": map[string]any{"all": triggered + resolved, "triggered": triggered, "resolved": resolved},
 		"is_mergeable": true, "incident_type": map[string]any{"name": "incident_default"},
-		"teams": []any{}, "pending_actions": []any{}, "acknowledgements": acks, "urgency": inc.urgency,
-		"resolve_reason": nil, "incidents_responders": []any{}, "responder_requests": []any{},
+		"teams": []any{}, "pending_actions": pendingActions(inc), "acknowledgements": acks, "urgency": inc.urgency,
+		"resolve_reason": resolveReason, "incidents_responders": []any{}, "responder_requests": []any{},
 	}
 	if ep != nil {
 		m["escalation_policy"] = ep
 	}
-	if first != nil {
-		m["first_trigger_log_entry"] = first.ref(inc).render(c.base)
+	if first := st.logByID[inc.firstTriggerLogID]; first != nil {
+		if contains(includes, "first_trigger_log_entries") {
+			m["first_trigger_log_entry"] = st.renderLogEntry(first, c)
+		} else {
+			m["first_trigger_log_entry"] = first.ref(inc).render(c.base)
+		}
 	}
 	if len(inc.conferenceBridge) > 0 && string(inc.conferenceBridge) != "null" {
 		m["conference_bridge"] = rawOr(inc.conferenceBridge, nil)
@@ -242,6 +296,10 @@ func (st *state) renderIncident(inc *incident, c *reqCtx, includes []string) map
 // ---- list and get ----
 
 var incidentStatuses = []string{"triggered", "acknowledged", "resolved"}
+
+// incidentIncludes are GET /incidents' include[] values (spec: include_incident).
+var incidentIncludes = []string{"acknowledgers", "agents", "assignees", "conference_bridge", "escalation_policies",
+	"first_trigger_log_entries", "priorities", "services", "teams", "users"}
 
 func listIncidents(c *reqCtx) (int, any, *apiError) {
 	pg, e := parsePage(c)
@@ -275,7 +333,7 @@ func listIncidents(c *reqCtx) (int, any, *apiError) {
 
 	candidates := c.st.incidents
 	if _, ok := q["incident_key"]; ok {
-		candidates = c.st.incidentsByKey[q.Get("incident_key")]
+		candidates = c.st.incidentsWithKey(q.Get("incident_key"))
 	}
 	var list []*incident
 	for _, inc := range candidates {
@@ -292,12 +350,37 @@ func listIncidents(c *reqCtx) (int, any, *apiError) {
 		sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
 	}
 	includes := queryList(c, "include")
+	for _, in := range includes {
+		if !contains(incidentIncludes, in) {
+			return 0, nil, errInvalid("Include must be one of " + strings.Join(incidentIncludes, ", "))
+		}
+	}
 	items := []any{}
 	lo, hi := pg.bounds(len(list))
 	for _, inc := range list[lo:hi] {
 		items = append(items, c.st.renderIncident(inc, c, includes))
 	}
 	return http.StatusOK, pg.list("incidents", items, len(list)), nil
+}
+
+// incidentsWithKey returns the incidents whose incident_key is key or that
+// hold an alert whose alert_key is key (spec, GET /incidents incident_key),
+// in incident_number order.
+func (st *state) incidentsWithKey(key string) []*incident {
+	seen := map[string]bool{}
+	var out []*incident
+	for _, inc := range st.incidentsByKey[key] {
+		seen[inc.id] = true
+		out = append(out, inc)
+	}
+	for _, a := range st.alertsByKey[key] {
+		if !seen[a.incidentID] {
+			seen[a.incidentID] = true
+			out = append(out, st.incidentsByID[a.incidentID])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].number < out[j].number })
+	return out
 }
 
 func (inc *incident) assignedToAny(ids []string) bool {
@@ -325,7 +408,7 @@ func incidentRange(c *reqCtx) (since, until time.Time, e *apiError) {
 		if v == "" {
 			return time.Time{}, nil
 		}
-		t, ok := parseTime(v)
+		t, ok := parseTimeIn(v, c.zone)
 		if !ok {
 			return t, &apiError{Status: http.StatusBadRequest, Code: codeInvalidTimes, Message: "Invalid time values in since/until",
 				Errors: []string{k + " is not a valid date-time"}}
@@ -489,7 +572,10 @@ func createIncident(c *reqCtx) (int, any, *apiError) {
 		errs = append(errs, "Specify either assignments or an escalation policy, not both")
 	}
 	if svc != nil && in.IncidentKey != "" && c.st.openByKey[dedupIndexKey(svc.id, in.IncidentKey)] != nil {
-		errs = append(errs, "Open incident with key '"+in.IncidentKey+"' already exists on this service")
+		// PagerDuty's wording (spec, POST /incidents: "subsequent requests
+		// referencing the same service and with the same incident_key will
+		// result in those requests being rejected if an open incident matches").
+		errs = append(errs, "Open incident with matching dedup key already exists on this service")
 	}
 	if len(errs) > 0 {
 		return 0, nil, errInvalid(errs...)
@@ -518,7 +604,7 @@ func createIncident(c *reqCtx) (int, any, *apiError) {
 	if ep != nil {
 		epID = ep.id
 	}
-	inc := c.st.trigger(svc, epID, in.Title, key, urgency, actor.ref(), channel, c.now, 0)
+	inc := c.st.trigger(svc, epID, in.Title, key, urgency, actor.ref(), channel, c.now)
 	if len(assignees) > 0 {
 		inc.assignedVia = "direct_assignment"
 		c.st.assign(inc, assignees, actor.ref(), c.now)
@@ -593,9 +679,9 @@ func (st *state) checkUpdate(inc *incident, in incidentUpdateInput) *apiError {
 		return &apiError{Status: http.StatusBadRequest, Code: codeInvalidStatus, Message: "Invalid Status Provided",
 			Errors: []string{"Status must be triggered, acknowledged or resolved"}}
 	}
-	if !inc.open() && (in.Status == "triggered" || in.Status == "acknowledged") {
+	if !inc.open() && inc.key != "" && (in.Status == "triggered" || in.Status == "acknowledged") {
 		if other := st.openByKey[dedupIndexKey(inc.serviceID, inc.key)]; other != nil && other != inc {
-			return errInvalid("Incident " + inc.id + " cannot be reopened: open incident " + other.id + " has the same incident_key")
+			return errInvalid("Open incident with matching dedup key already exists on this service")
 		}
 	}
 	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
@@ -635,6 +721,16 @@ func (st *state) applyUpdate(inc *incident, in incidentUpdateInput, actor *user,
 	}
 	if len(in.ConferenceBridge) > 0 {
 		inc.conferenceBridge = append(json.RawMessage(nil), in.ConferenceBridge...)
+		inc.updatedAt = now
+	}
+	if in.EscalationLevel != nil && inc.open() {
+		// Escalating (re-)assigns the level's targets (the sandbox's
+		// policies have one level) and logs the escalation.
+		le := st.addLog(inc, "escalate_log_entry", agent, map[string]any{"type": "api", "summary": "Escalated through the REST API"},
+			fmt.Sprintf("Escalated to level %d.", *in.EscalationLevel), now)
+		if ep := st.policies[inc.epID]; ep != nil {
+			le.assignees = []string{ep.userID}
+		}
 		inc.updatedAt = now
 	}
 	if in.EscalationPolicy != nil {
@@ -783,4 +879,72 @@ func createNote(c *reqCtx) (int, any, *apiError) {
 	le := c.st.addLog(inc, "annotate_log_entry", actor.ref(), map[string]any{"type": "api", "summary": *in.Content}, "Note added", c.now)
 	le.note = *in.Content
 	return http.StatusCreated, map[string]any{"note": c.st.renderNote(n, c.base)}, nil
+}
+
+// ---- merge ----
+
+// mergeIncidents is PUT /incidents/{id}/merge (spec: "After the merge is
+// performed the target incident will contain the source incidents'
+// alerts, and the source incidents will be resolved"; "The target
+// incident must be open"; at most 1000 alerts on the target). Each source
+// is resolved with resolve_reason merge_resolve_reason pointing at the
+// target. All sources are checked before any is merged.
+func mergeIncidents(c *reqCtx) (int, any, *apiError) {
+	actor, e := c.fromUser()
+	if e != nil {
+		return 0, nil, e
+	}
+	target, e := c.incident()
+	if e != nil {
+		return 0, nil, e
+	}
+	var body struct {
+		SourceIncidents []idRef `json:"source_incidents"`
+	}
+	if e := decodeBody(c, &body); e != nil {
+		return 0, nil, e
+	}
+	if len(body.SourceIncidents) == 0 {
+		return 0, nil, &apiError{Status: http.StatusBadRequest, Code: codeMissingArguments, Message: "Missing Arguments",
+			Errors: []string{"source_incidents must be a non-empty array"}}
+	}
+	if !target.open() {
+		return 0, nil, errInvalid("Open incidents cannot be merged into a resolved incident")
+	}
+	alerts := len(target.alertIDs)
+	var sources []*incident
+	seen := map[string]bool{}
+	for _, r := range body.SourceIncidents {
+		src := c.st.incidentsByID[r.ID]
+		switch {
+		case src == nil:
+			return 0, nil, errInvalid("Incident " + r.ID + " not found")
+		case src == target:
+			return 0, nil, errInvalid("An incident cannot be merged into itself")
+		case seen[src.id]:
+			return 0, nil, errInvalid("Incident " + src.id + " appears more than once")
+		}
+		seen[src.id] = true
+		alerts += len(src.alertIDs)
+		sources = append(sources, src)
+	}
+	if alerts > maxAlertsPerIncident {
+		return 0, nil, errInvalid(fmt.Sprintf("An incident cannot have more than %d alerts", maxAlertsPerIncident))
+	}
+	channel := map[string]any{"type": "api", "summary": "Merged through the REST API"}
+	for _, src := range sources {
+		for _, id := range src.alertIDs {
+			a := c.st.alerts[id]
+			a.incidentID = target.id
+			target.alertIDs = append(target.alertIDs, id)
+		}
+		src.alertIDs = nil
+		target.updatedAt = c.now
+		if src.open() {
+			c.st.resolve(src, actor.ref(), channel, "", c.now)
+		}
+		src.mergedInto = target.id
+	}
+	// The response is a reference to the target (spec: 200 {incident: IncidentReference}).
+	return http.StatusOK, map[string]any{"incident": target.ref().render(c.base)}, nil
 }

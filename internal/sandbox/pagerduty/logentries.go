@@ -20,8 +20,9 @@ type logEntry struct {
 	// eventDetails must map strings to strings (go-pagerduty decodes it
 	// into map[string]string).
 	eventDetails map[string]string
-	assignees    []string // assign_log_entry
+	assignees    []string // assign_log_entry, escalate_log_entry
 	ackTimeout   *int     // acknowledge_log_entry
+	user         string   // notify_log_entry: the user notified
 }
 
 // overviewTypes are the entries is_overview=true keeps: the status changes.
@@ -70,7 +71,10 @@ func (st *state) renderLogEntry(le *logEntry, c *reqCtx) map[string]any {
 	if le.note != "" {
 		m["note"] = le.note
 	}
-	if le.typ == "assign_log_entry" {
+	if u := st.users[le.user]; u != nil {
+		m["user"] = u.ref().render(c.base)
+	}
+	if le.typ == "assign_log_entry" || le.typ == "escalate_log_entry" {
 		assignees := []any{}
 		for _, id := range le.assignees {
 			assignees = append(assignees, st.users[id].ref().render(c.base))
@@ -98,7 +102,7 @@ func parseLogEntryFilter(c *reqCtx) (logEntryFilter, *apiError) {
 		if v == "" {
 			continue
 		}
-		t, ok := parseTime(v)
+		t, ok := parseTimeIn(v, c.zone)
 		if !ok {
 			return f, &apiError{Status: http.StatusBadRequest, Code: codeInvalidTimes, Message: "Invalid time values in since/until",
 				Errors: []string{k + " is not a valid date-time"}}

@@ -6,7 +6,16 @@
 //
 // One http.Handler serves everything: the REST API at the root, the Events
 // API at /v2/enqueue and /v2/change/enqueue, and an unauthenticated admin
-// area under /_sandbox/ (faults, reset, counts, recorded events).
+// area under /_sandbox/ (faults, reset, counts, users, recorded events).
+//
+// It is never kinder than PagerDuty where a client's logic depends on it:
+// every trigger creates or updates an alert, de-duplicated per routing key
+// (alerts.go); event-created incidents have no incident_key; the Events API
+// applies events after Options.EventDelay; From must name an account user
+// and user references are summarised by name; timestamps render in the
+// response's time zone with an offset; rate limits can be enforced
+// (ratelimit.go); acknowledgement and auto-resolve timeouts run on the
+// sandbox clock (clock.go); incidents can be merged.
 package pagerduty
 
 import (
@@ -29,11 +38,33 @@ type Options struct {
 	Now func() time.Time
 	// RateLimitPerMinute, if positive, makes the REST API answer 429 (code
 	// 2020) once a token has made that many requests in the current minute,
-	// as PagerDuty does at 960. Zero announces PagerDuty's 960 in the
-	// ratelimit-* headers but never enforces it, so that tests are not
-	// throttled by accident; use Faults() to inject 429s on purpose.
+	// as PagerDuty does at 960 (DefaultRateLimitPerMinute). Zero announces
+	// PagerDuty's 960 in the ratelimit-* headers but never enforces it, so
+	// that unit tests on a frozen clock are not throttled by accident;
+	// pdbridge-sandbox enforces 960 unless told otherwise.
 	RateLimitPerMinute int
+	// EventsRateLimitPerMinute, if positive, makes the Events API answer
+	// 429 once a routing key has sent that many alert events in the current
+	// minute (PagerDuty: about 120, DefaultEventsRateLimitPerMinute). Zero
+	// does not enforce it.
+	EventsRateLimitPerMinute int
+	// EventDelay is how long after its 202 an alert event takes effect: the
+	// Events API is asynchronous, and a client that reads PagerDuty right
+	// after sending an event may not see it yet. Zero applies events at once.
+	EventDelay time.Duration
+	// TimeZone is the account's time zone, in which responses render their
+	// timestamps unless a request's time_zone says otherwise; nil is UTC.
+	TimeZone *time.Location
+	// Users are added to the account beside the seeded admin: writes that
+	// need a From header must name one of them.
+	Users []User
 }
+
+// PagerDuty's documented rate limits, for Options.
+const (
+	DefaultRateLimitPerMinute       = announcedRateLimit
+	DefaultEventsRateLimitPerMinute = eventsRateLimit
+)
 
 // Server is the PagerDuty sandbox. It is safe for concurrent use.
 type Server struct {
@@ -48,14 +79,6 @@ type Server struct {
 	limits map[string]*rateWindow
 }
 
-type rateWindow struct {
-	start time.Time
-	count int
-}
-
-// announcedRateLimit is PagerDuty's REST limit per minute (docs, Rate Limits).
-const announcedRateLimit = 960
-
 // New returns a sandbox seeded with one user and one escalation policy.
 func New(o Options) *Server {
 	s := &Server{opts: o, now: o.Now, limits: map[string]*rateWindow{}}
@@ -63,7 +86,7 @@ func New(o Options) *Server {
 		s.now = time.Now
 	}
 	s.faults = fault.New(s.writeInjectedError)
-	s.st = newState(s.now())
+	s.st = newState(s.now(), s.opts)
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s
@@ -90,7 +113,7 @@ func (s *Server) DefaultUserEmail() string { return seedUserEmail }
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st = newState(s.now())
+	s.st = newState(s.now(), s.opts)
 	s.limits = map[string]*rateWindow{}
 }
 
@@ -105,13 +128,17 @@ type reqCtx struct {
 	r    *http.Request
 	now  time.Time
 	base string // scheme://host of this request, for self links
+	// zone reads since/until values that carry no offset: the request's
+	// time_zone, else the account's (spec: incident_list_time_zone).
+	zone *time.Location
 }
 
 func (s *Server) routes() {
 	rest := func(pattern string, h restFunc) {
-		s.mux.Handle(pattern, s.faults.Wrap(pattern, s.restHandler(h)))
+		s.mux.Handle(pattern, s.faults.Wrap(pattern, s.restHandler(pattern, h)))
 	}
 	rest("GET /abilities", listAbilities)
+	rest("GET /users", listUsers)
 	rest("GET /users/me", getCurrentUser)
 	rest("GET /users/{id}", getUser)
 	rest("GET /escalation_policies", listEscalationPolicies)
@@ -135,6 +162,11 @@ func (s *Server) routes() {
 	rest("PUT /incidents/{id}", updateIncident)
 	rest("GET /incidents/{id}/notes", listNotes)
 	rest("POST /incidents/{id}/notes", createNote)
+	rest("PUT /incidents/{id}/merge", mergeIncidents)
+	rest("GET /incidents/{id}/alerts", listIncidentAlerts)
+	rest("PUT /incidents/{id}/alerts", updateIncidentAlerts)
+	rest("GET /incidents/{id}/alerts/{alert_id}", getIncidentAlert)
+	rest("PUT /incidents/{id}/alerts/{alert_id}", updateIncidentAlert)
 	rest("GET /incidents/{id}/log_entries", listIncidentLogEntries)
 	rest("GET /log_entries", listLogEntries)
 	rest("GET /log_entries/{id}", getLogEntry)
@@ -169,8 +201,14 @@ func (s *Server) routes() {
 }
 
 // restHandler applies what every REST call shares: auth, the versioned
-// Accept header, the rate-limit headers, the state lock and JSON output.
-func (s *Server) restHandler(h restFunc) http.Handler {
+// Accept header, the rate-limit headers, the state lock, the clock's due
+// work, and JSON output with timestamps in the response's time zone.
+func (s *Server) restHandler(pattern string, h restFunc) http.Handler {
+	// GET /incidents renders in UTC unless asked ("Rendering defaults to
+	// UTC if omitted", spec: incident_list_time_zone); the other endpoints
+	// in the account's zone ("This will default to the account time zone",
+	// spec: time_zone).
+	listsIncidents := pattern == "GET /incidents"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := parseToken(r.Header.Get("Authorization"))
 		if !ok || (s.opts.Token != "" && token != s.opts.Token) {
@@ -182,6 +220,19 @@ func (s *Server) restHandler(h restFunc) http.Handler {
 			return
 		}
 		now := s.now()
+		account := s.accountZone()
+		render, zone := account, account
+		if listsIncidents {
+			render = time.UTC
+		}
+		if v := r.URL.Query().Get("time_zone"); v != "" {
+			loc, err := loadZone(v)
+			if err != nil {
+				writeAPIError(w, errInvalid("Time zone "+strconv.Quote(v)+" is not a valid time zone"))
+				return
+			}
+			render, zone = loc, loc
+		}
 
 		var (
 			limited bool
@@ -196,12 +247,13 @@ func (s *Server) restHandler(h restFunc) http.Handler {
 			defer s.mu.Unlock()
 			limited = s.countRequest(w, token, now)
 			if !limited {
-				c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r)}
+				s.st.advance(now)
+				c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r), zone: zone}
 				status, body, e = h(c)
 			}
 			if e == nil && body != nil {
 				var err error
-				if out, err = json.Marshal(body); err != nil {
+				if out, err = json.Marshal(localize(body, render)); err != nil {
 					e = &apiError{Status: http.StatusInternalServerError, Message: "Internal Server Error"}
 				}
 			}
@@ -220,27 +272,6 @@ func (s *Server) restHandler(h restFunc) http.Handler {
 			_, _ = w.Write(out)
 		}
 	})
-}
-
-// countRequest sets the ratelimit-* headers and reports whether the
-// request is over the enforced limit. Called with s.mu held.
-func (s *Server) countRequest(w http.ResponseWriter, token string, now time.Time) bool {
-	win := s.limits[token]
-	if win == nil || now.Sub(win.start) >= time.Minute || now.Before(win.start) {
-		win = &rateWindow{start: now}
-		s.limits[token] = win
-	}
-	win.count++
-	limit := announcedRateLimit
-	if s.opts.RateLimitPerMinute > 0 {
-		limit = s.opts.RateLimitPerMinute
-	}
-	remaining := max(limit-win.count, 0)
-	reset := int((time.Minute - now.Sub(win.start) + time.Second - 1) / time.Second)
-	w.Header().Set("Ratelimit-Limit", strconv.Itoa(limit))
-	w.Header().Set("Ratelimit-Remaining", strconv.Itoa(remaining))
-	w.Header().Set("Ratelimit-Reset", strconv.Itoa(max(reset, 1)))
-	return s.opts.RateLimitPerMinute > 0 && win.count > limit
 }
 
 // parseToken accepts "Token token=<t>" (API keys) and "Bearer <t>" (OAuth).
@@ -288,14 +319,21 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// fmtTime renders times as PagerDuty does: UTC, second precision, "Z".
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+// parseTime accepts the date-time forms clients send for timestamps: RFC
+// 3339, offsets without a colon and plain dates (UTC when they carry no
+// offset).
+func parseTime(v string) (time.Time, bool) { return parseTimeIn(v, time.UTC) }
 
-// parseTime accepts the date-time forms clients send for since/until and
-// timestamps: RFC 3339, offsets without a colon and plain dates.
-func parseTime(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00", "2006-01-02"} {
+// parseTimeIn reads a since/until value; one without an offset is read in
+// loc (the request's time_zone, else the account's).
+func parseTimeIn(v string, loc *time.Location) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t, true
 		}
 	}

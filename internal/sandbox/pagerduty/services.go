@@ -28,6 +28,9 @@ type service struct {
 	windowIDs      []string
 	// Open incident counts, kept up to date so that status is cheap to derive.
 	triggered, acknowledged int
+	// groupingIncidentID is the incident that new alerts join under
+	// time-based alert grouping (see groupingTarget).
+	groupingIncidentID string
 }
 
 func (s *service) ref() ref {
@@ -190,6 +193,13 @@ func (st *state) applyService(s *service, in serviceInput, creating bool) *apiEr
 		if t.Set && !t.Null && t.V <= 0 {
 			errs = append(errs, "Timeouts must be positive numbers of seconds, or null to disable them")
 		}
+	}
+	errs = append(errs, checkAlertGrouping(in.AlertGroupingParameters)...)
+	if in.AlertGrouping != nil && *in.AlertGrouping != "" && *in.AlertGrouping != "time" && *in.AlertGrouping != "intelligent" {
+		errs = append(errs, "Alert grouping must be time or intelligent")
+	}
+	if in.AlertGroupingTimeout.Set && !in.AlertGroupingTimeout.Null && (in.AlertGroupingTimeout.V < 0 || in.AlertGroupingTimeout.V > 1440) {
+		errs = append(errs, "Alert grouping timeout must be between 0 and 1440 minutes")
 	}
 	if len(in.IncidentUrgencyRule) > 0 && string(in.IncidentUrgencyRule) != "null" {
 		var rule struct {

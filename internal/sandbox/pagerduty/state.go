@@ -34,11 +34,23 @@ type state struct {
 
 	incidents     []*incident // in creation (= incident_number) order
 	incidentsByID map[string]*incident
-	// incidentsByKey indexes every incident by incident_key (the Events
-	// dedup_key), for the incident_key filter.
+	// incidentsByKey indexes REST-created incidents by incident_key, for
+	// the incident_key filter; event-created incidents have none (their
+	// alerts carry the key, see alertsByKey).
 	incidentsByKey map[string][]*incident
-	// openByKey finds the open incident of a service for a dedup key.
+	// openByKey finds the open REST-created incident of a service for an
+	// incident_key (PagerDuty refuses a second one).
 	openByKey map[string]*incident
+
+	alerts map[string]*alert
+	// openAlerts finds the open alert for a routing key and dedup key:
+	// PagerDuty scopes de-duplication to the routing key (the integration),
+	// not to the service (Events API v2 docs, "Alert De-duplication").
+	openAlerts map[string]*alert
+	// alertsByKey indexes every alert by alert_key, for the incident_key
+	// filter ("querying by incident key will return incidents whose alerts
+	// have alert_key matching the given incident key", spec).
+	alertsByKey map[string][]*alert
 
 	logEntries []*logEntry // in creation order
 	logByID    map[string]*logEntry
@@ -49,17 +61,20 @@ type state struct {
 	orchestrations map[string]*orchestration
 	orchByKey      map[string]*orchIntegration
 
-	// orchAlerts finds the open incident an orchestration routing key
-	// opened for a dedup key: PagerDuty applies an event to the open alert
-	// with the same routing_key and dedup_key, wherever the router would
-	// send the event now.
-	orchAlerts map[string]*incident
-
 	changeEvents []ChangeEvent
 	events       []EventRecord
+	// queued holds accepted alert events not applied yet: the Events API is
+	// asynchronous (Options.EventDelay).
+	queued []*queuedEvent
+	// timers are the pending acknowledgement and auto-resolve timeouts.
+	timers timerQueue
+	// eventWindows counts Events API requests per routing key per minute.
+	eventWindows map[string]*rateWindow
 }
 
-func newState(now time.Time) *state {
+// newState returns the seeded state: the admin user, the default
+// escalation policy and the users of o.
+func newState(now time.Time, o Options) *state {
 	st := &state{
 		seq:               map[string]int{},
 		users:             map[string]*user{},
@@ -75,14 +90,26 @@ func newState(now time.Time) *state {
 		windows:           map[string]*window{},
 		orchestrations:    map[string]*orchestration{},
 		orchByKey:         map[string]*orchIntegration{},
-		orchAlerts:        map[string]*incident{},
+		alerts:            map[string]*alert{},
+		openAlerts:        map[string]*alert{},
+		alertsByKey:       map[string][]*alert{},
+		eventWindows:      map[string]*rateWindow{},
 	}
-	u := &user{id: seedUserID, name: seedUserName, email: seedUserEmail, role: "admin", createdAt: now}
+	zone := time.UTC.String()
+	if o.TimeZone != nil {
+		zone = o.TimeZone.String()
+	}
+	u := &user{id: seedUserID, name: seedUserName, email: seedUserEmail, role: "admin", timeZone: zone, createdAt: now}
 	st.addUser(u)
 	st.seq["PUSR"] = 1
 	st.policies[seedPolicyID] = &escalationPolicy{id: seedPolicyID, name: seedPolicyName,
 		description: "Seeded by the sandbox: pages " + seedUserName + ".", userID: seedUserID, ruleID: "PERU0001"}
 	st.seq["PEPL"] = 1
+	for _, u := range o.Users {
+		if _, err := st.newUser(u.Name, u.Email, zone, now); err != nil {
+			panic("pagerduty sandbox: Options.Users: " + err.Error())
+		}
+	}
 	return st
 }
 

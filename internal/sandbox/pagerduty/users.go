@@ -1,6 +1,8 @@
 package pagerduty
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"sort"
@@ -10,22 +12,27 @@ import (
 
 type user struct {
 	id, name, email, role string
+	timeZone              string
 	createdAt             time.Time
 }
 
-// ref renders a user reference. Its summary is the user's email rather
-// than the display name, so that a client can match its own writes (made
-// with "From: <email>") in notes and log entry agents; go-pagerduty also
-// round-trips a note's user.summary as the next From header.
+// User is an account user for Options.Users and AddUser.
+type User struct {
+	Name, Email string
+}
+
+// ref renders a user reference. Its summary is the user's name, as
+// PagerDuty renders it (captured payloads), not the email: a client cannot
+// recognise its own writes by the summary.
 func (u *user) ref() ref {
-	return ref{ID: u.id, Type: "user_reference", Summary: u.email, Path: "/users/" + u.id, HTMLPath: "/users/" + u.id}
+	return ref{ID: u.id, Type: "user_reference", Summary: u.name, Path: "/users/" + u.id, HTMLPath: "/users/" + u.id}
 }
 
 func (u *user) render(base string) map[string]any {
 	return map[string]any{
 		"id": u.id, "type": "user", "summary": u.name, "self": base + "/users/" + u.id,
 		"html_url": base + "/users/" + u.id, "name": u.name, "email": u.email,
-		"time_zone": "Etc/UTC", "color": "purple", "role": u.role, "job_title": "",
+		"time_zone": u.timeZone, "color": "purple", "role": u.role, "job_title": "",
 		"invitation_sent": false, "teams": []any{}, "contact_methods": []any{}, "notification_rules": []any{},
 	}
 }
@@ -37,8 +44,11 @@ func (st *state) addUser(u *user) {
 }
 
 // fromUser resolves the From header, which PagerDuty requires on incident,
-// note and maintenance window writes. An address that no user has yet is
-// given a new user, so that any requester identity works in the sandbox.
+// note and maintenance window writes: "The email address of a valid user
+// associated with the account making the request" (spec: from_header). An
+// address no user of the account has is refused as PagerDuty refuses an
+// unknown requester ("Requester User Not Found", code 1008, seen in
+// dropbox/pygerduty#64); it never creates a user.
 func (c *reqCtx) fromUser() (*user, *apiError) {
 	from := strings.TrimSpace(c.r.Header.Get("From"))
 	if from == "" {
@@ -52,9 +62,38 @@ func (c *reqCtx) fromUser() (*user, *apiError) {
 	if u := c.st.usersByEmail[strings.ToLower(addr.Address)]; u != nil {
 		return u, nil
 	}
-	u := &user{id: c.st.newID("PUSR"), name: addr.Address, email: addr.Address, role: "user", createdAt: c.now}
-	c.st.addUser(u)
+	return nil, &apiError{Status: http.StatusBadRequest, Code: codeRequesterNotFound, Message: "Requester User Not Found",
+		Errors: []string{"No user with the email in the From header exists in this account"}}
+}
+
+// addUser adds an account user; the email must be new.
+func (st *state) newUser(name, email, zone string, now time.Time) (*user, error) {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return nil, fmt.Errorf("%q is not an email address", email)
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, errors.New("a user needs a name")
+	}
+	if st.usersByEmail[strings.ToLower(email)] != nil {
+		return nil, fmt.Errorf("a user with email %q exists", email)
+	}
+	u := &user{id: st.newID("PUSR"), name: name, email: email, role: "user", timeZone: zone, createdAt: now}
+	st.addUser(u)
 	return u, nil
+}
+
+// AddUser adds a user to the account (writes may then name its email as
+// From) and returns its ID. Users added so are dropped by Reset; those in
+// Options.Users are not.
+func (s *Server) AddUser(name, email string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.st.newUser(name, email, s.accountZone().String(), s.now())
+	if err != nil {
+		return "", err
+	}
+	return u.id, nil
 }
 
 type escalationPolicy struct {
@@ -99,6 +138,31 @@ func (st *state) renderPolicy(p *escalationPolicy, base string) map[string]any {
 
 func getCurrentUser(c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"user": c.st.users[seedUserID].render(c.base)}, nil
+}
+
+// listUsers is GET /users: query matches names and emails by substring
+// (case-insensitive), paged; the sandbox has no teams.
+func listUsers(c *reqCtx) (int, any, *apiError) {
+	pg, e := parsePage(c)
+	if e != nil {
+		return 0, nil, e
+	}
+	query := strings.ToLower(c.r.URL.Query().Get("query"))
+	var list []*user
+	if len(queryList(c, "team_ids")) == 0 {
+		for _, id := range c.st.userOrder {
+			u := c.st.users[id]
+			if query == "" || strings.Contains(strings.ToLower(u.name), query) || strings.Contains(strings.ToLower(u.email), query) {
+				list = append(list, u)
+			}
+		}
+	}
+	items := []any{}
+	lo, hi := pg.bounds(len(list))
+	for _, u := range list[lo:hi] {
+		items = append(items, u.render(c.base))
+	}
+	return http.StatusOK, pg.list("users", items, len(list)), nil
 }
 
 func getUser(c *reqCtx) (int, any, *apiError) {

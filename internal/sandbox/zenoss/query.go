@@ -124,13 +124,22 @@ func (s *Server) buildFilter(params map[string]any) (*filter, error) {
 	return f, nil
 }
 
+// intSet reads eventState, eventStateText or severity. An empty value (an
+// empty list, 0, "" or null) filters nothing: createEventFilter in
+// zepfacade.py adds a field only when it is truthy.
 func intSet(set map[int]bool, key string, v any) (map[int]bool, error) {
-	if set == nil {
-		set = map[int]bool{}
-	}
 	l, ok := v.([]any)
 	if !ok {
+		if falsy(v) {
+			return set, nil
+		}
 		l = []any{v}
+	}
+	if len(l) == 0 {
+		return set, nil
+	}
+	if set == nil {
+		set = map[int]bool{}
 	}
 	for _, x := range l {
 		n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(x)))
@@ -140,6 +149,22 @@ func intSet(set map[int]bool, key string, v any) (map[int]bool, error) {
 		set[n] = true
 	}
 	return set, nil
+}
+
+// falsy is Python's truth test for a decoded JSON scalar.
+func falsy(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !v
+	case string:
+		return v == ""
+	case json.Number:
+		f, err := v.Float64()
+		return err == nil && f == 0
+	}
+	return false
 }
 
 func (f *filter) setCount(v any) error {

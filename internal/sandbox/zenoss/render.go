@@ -21,10 +21,12 @@ func (s *Server) stamp(ms int64) any {
 	return float64(ms) / 1000
 }
 
-// logStamp renders a log entry's time: local strings up to 5.x, integer
-// epoch milliseconds since 6.0.
+// logStamp renders a log entry's time: local strings (isoDateTimeFromMilli)
+// up to 5.2, integer epoch milliseconds from 5.3 on, where
+// EventCompatDetailInfo.log stopped converting (Products/Zuul/infos/event.py
+// at tag 5.3.0; ZEN-15837, commit cc9179bea on the 6.0 line).
 func (s *Server) logStamp(ms int64) any {
-	if s.opts.Version >= Version6 {
+	if s.atLeast(Version5, 3) {
 		return ms
 	}
 	return time.UnixMilli(ms).In(s.opts.Location).Format(localLayout)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -79,21 +80,42 @@ func (a args) str(k, def string) (string, error) {
 	return s, nil
 }
 
-func (a args) int(k string, def int) (int, error) {
+// uint32 reads limit and start as ZEP's EventSummaryRequest gets them:
+// protobuf uint32 fields, which take a Python int and nothing else.
+func (a args) uint32(k string, def int) (int, error) {
 	if !a.present(k) {
 		return def, nil
 	}
-	var f float64
-	if err := json.Unmarshal(a[k], &f); err != nil {
-		var s string
-		if json.Unmarshal(a[k], &s) != nil {
-			return 0, raise("TypeError", "%s must be a number", k)
-		}
-		if f, err = strconv.ParseFloat(s, 64); err != nil {
-			return 0, raise("ValueError", "invalid literal for int(): %q", s)
-		}
+	var n json.Number
+	// json.Number would also take a quoted number; Python would not.
+	if t := bytes.TrimSpace(a[k]); t[0] == '"' || json.Unmarshal(t, &n) != nil {
+		return 0, raise("TypeError", "%s has type %s, but expected one of: int, long", scalarString(a[k]), pyType(a[k]))
 	}
-	return int(f), nil
+	v, err := n.Int64()
+	if err != nil {
+		return 0, raise("TypeError", "%s has type float, but expected one of: int, long", n)
+	}
+	if v < 0 || v > math.MaxUint32 {
+		return 0, raise("ValueError", "Value out of range: %d", v)
+	}
+	return int(v), nil
+}
+
+// pyType names a JSON value's Python type, for TypeError messages.
+func pyType(raw json.RawMessage) string {
+	switch t := bytes.TrimSpace(raw); {
+	case len(t) == 0:
+		return "NoneType"
+	case t[0] == '"':
+		return "str"
+	case t[0] == '[':
+		return "list"
+	case t[0] == '{':
+		return "dict"
+	case t[0] == 't' || t[0] == 'f':
+		return "bool"
+	}
+	return "float"
 }
 
 func (a args) bool(k string) (bool, error) {
@@ -192,7 +214,9 @@ func (s *Server) direct(raw json.RawMessage) (map[string]any, error) {
 func (s *Server) method(name string) func(args) (map[string]any, error) {
 	switch name {
 	case "query":
-		return s.query
+		return s.queryMethod("query")
+	case "queryArchive":
+		return s.queryMethod("queryArchive")
 	case "detail":
 		return s.detail
 	case "acknowledge":
@@ -201,6 +225,9 @@ func (s *Server) method(name string) func(args) (map[string]any, error) {
 		return s.update("close", s.close)
 	case "reopen":
 		return s.update("reopen", s.reopen)
+	case "unacknowledge":
+		// zep.py: @deprecated, "Use reopen"; it calls reopen(*args, **kwargs).
+		return s.update("unacknowledge", s.reopen)
 	case "write_log":
 		return s.writeLog
 	case "add_event":
@@ -213,23 +240,50 @@ func (s *Server) method(name string) func(args) (map[string]any, error) {
 	return nil
 }
 
+// requireManage is the permission check of a method that needs "Manage
+// Events" (zep.py's @require): 4.x names the permission, from 5.0 on
+// acknowledge, close, reopen and write_log are checked by functions
+// (manage_events, write_event_logs), whose names the message shows.
 func (s *Server) requireManage(method string) error {
-	if s.opts.ReadOnly {
-		return raise("Unauthorized", `Calling %s requires "Manage Events" permission`, method)
+	if !s.opts.ReadOnly {
+		return nil
 	}
-	return nil
+	perm := "Manage Events"
+	if s.opts.Version >= Version5 {
+		switch method {
+		case "acknowledge", "close", "reopen", "unacknowledge":
+			perm = "manage_events"
+		case "write_log":
+			perm = "write_event_logs"
+		}
+	}
+	return raise("Unauthorized", `Calling %s requires "%s" permission`, method, perm)
 }
 
-func (s *Server) query(a args) (map[string]any, error) {
-	err := a.signature("query", nil, []string{"limit", "start", "sort", "dir", "params", "exclusion_filter", "keys", "page", "archive", "uid", "detailFormat"}, false)
+// queryMethod serves query and queryArchive (the same, reading the
+// archive; query does too with archive: true).
+func (s *Server) queryMethod(method string) func(args) (map[string]any, error) {
+	optional := []string{"limit", "start", "sort", "dir", "params", "exclusion_filter", "keys", "page", "uid", "detailFormat"}
+	if method == "query" {
+		optional = append(optional, "archive")
+	}
+	return func(a args) (map[string]any, error) {
+		if err := a.signature(method, nil, optional, false); err != nil {
+			return nil, err
+		}
+		return s.query(a, method == "queryArchive")
+	}
+}
+
+func (s *Server) query(a args, fromArchive bool) (map[string]any, error) {
+	// limit and start end up in EventSummaryRequest's uint32 fields
+	// (zenoss-protocols services/zep.py _buildRequest): a negative or
+	// non-integer value fails there.
+	limit, err := a.uint32("limit", 0)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := a.int("limit", 0)
-	if err != nil {
-		return nil, err
-	}
-	start, err := a.int("start", 0)
+	start, err := a.uint32("start", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +311,7 @@ func (s *Server) query(a args) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	archive = archive || fromArchive
 	detailFormat, err := a.bool("detailFormat")
 	if err != nil {
 		return nil, err
@@ -264,8 +319,8 @@ func (s *Server) query(a args) (map[string]any, error) {
 	if a.present("exclusion_filter") {
 		return nil, raise("NotImplementedError", "the sandbox does not emulate exclusion_filter")
 	}
-	if uid, _ := a.str("uid", ""); uid != "" && uid != "/zport/dmd" && uid != "/zport/dmd/Events" && uid != "/zport/dmd/Devices" {
-		return nil, raise("NotImplementedError", "the sandbox does not emulate context uid %s", uid)
+	if err := contextUID(a); err != nil {
+		return nil, err
 	}
 	f, err := s.buildFilter(params)
 	if err != nil {
@@ -275,24 +330,21 @@ func (s *Server) query(a args) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > maxLimit {
-		limit = maxLimit
-	}
-	start = max(start, 0)
+	// ZEP caps a page at its query limit, and a limit of 0 gives no events
+	// but the true total (LuceneEventIndexBackend.searchToEventSummaryResult).
+	limit = min(limit, maxLimit)
 
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	var hits []*event
-	if !archive { // the sandbox keeps no archive
-		for _, e := range s.order {
-			if f.match(e) {
-				hits = append(hits, e)
-			}
+	for _, e := range s.order {
+		if e.archived() == archive && f.match(e) {
+			hits = append(hits, e)
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return less(hits[i], hits[j]) })
 	total := len(hits)
-	lo := min(start, total) // before adding: a huge start must not wrap
+	lo := min(start, total)
 	hits = hits[lo:min(lo+limit, total)]
 	events := make([]map[string]any, 0, len(hits))
 	for _, e := range hits {
@@ -321,7 +373,9 @@ func (s *Server) detail(a args) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
+	// EventStoreDaoImpl.findByUuid reads the archive when the event is
+	// not live.
+	s.lock()
 	defer s.mu.Unlock()
 	e, ok := s.events[evid]
 	if !ok {
@@ -330,74 +384,78 @@ func (s *Server) detail(a args) (map[string]any, error) {
 	return map[string]any{"event": []any{s.renderDetail(e)}}, nil
 }
 
-// update serves acknowledge, close and reopen: select events by evids
-// and/or params, apply the transition, and report {updated, total}.
+// update serves acknowledge, close, reopen and unacknowledge: select live
+// events by evids and params as zep.py's _buildRequestFilters and
+// _buildFilter do, apply the transition to each, and report {updated,
+// total}, total being the events selected.
 func (s *Server) update(method string, apply func(*event, string, int64) bool) func(args) (map[string]any, error) {
+	sig := method
+	if method == "unacknowledge" {
+		sig = "reopen" // the alias passes its arguments on to reopen
+	}
 	return func(a args) (map[string]any, error) {
 		optional := []string{"evids", "excludeIds", "params", "uid", "asof", "limit"}
 		if s.opts.Version >= Version5 {
 			optional = append(optional, "timeout")
 		}
-		if err := a.signature(method, nil, optional, false); err != nil {
+		if err := a.signature(sig, nil, optional, false); err != nil {
 			return nil, err
 		}
-		if err := s.requireManage(method); err != nil {
+		if s.opts.Version < Version5 {
+			if err := s.requireManage(method); err != nil {
+				return nil, err
+			}
+		}
+		// Only a list of evids selects events (isinstance(evids, (list,
+		// tuple))); anything else is ignored. An empty list, no evids and
+		// no params build an empty filter: every event.
+		var evids []string
+		raw := bytes.TrimSpace(a["evids"])
+		isList := a.present("evids") && raw[0] == '['
+		if isList {
+			if err := json.Unmarshal(raw, &evids); err != nil {
+				return nil, raise("TypeError", "evids must be a list of strings")
+			}
+		}
+
+		if err := contextUID(a); err != nil {
 			return nil, err
 		}
-		evids, haveEvids, err := a.strings("evids")
-		if err != nil {
+
+		now := s.lock()
+		defer s.mu.Unlock()
+		if err := s.manageEvents(method, a); err != nil {
 			return nil, err
 		}
 		params, err := a.params("params")
 		if err != nil {
 			return nil, err
 		}
-		if !haveEvids && len(params) == 0 {
-			return nil, raise("NoFiltersException", "No event filters were specified.")
-		}
 		f, err := s.buildFilter(params)
 		if err != nil {
 			return nil, err
 		}
-		excluded := map[string]bool{}
-		if a.present("excludeIds") {
-			// The console sends a dict of evids; accept a list too.
-			var ids map[string]any
-			var l []string
-			switch {
-			case json.Unmarshal(a["excludeIds"], &ids) == nil:
-				for id := range ids {
-					excluded[id] = true
-				}
-			case json.Unmarshal(a["excludeIds"], &l) == nil:
-				for _, id := range l {
-					excluded[id] = true
-				}
-			default:
-				return nil, raise("TypeError", "excludeIds must be a dict")
-			}
+		if isList {
+			// Specific uuids replace any evid in params; an empty list
+			// filters nothing (createEventFilter skips an empty uuid).
+			f.evids = evids
 		}
-		asof := int64(-1)
-		if a.present("asof") {
-			var secs float64
-			if json.Unmarshal(a["asof"], &secs) != nil {
-				return nil, raise("TypeError", "asof must be a number")
-			}
-			asof = int64(secs * 1000)
+		excluded, err := excludeIDs(a)
+		if err != nil {
+			return nil, err
 		}
+		// asof ("only if there has been no state change since") is in the
+		// signature of every version and used by none: it is ignored.
 
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		now, user := s.nowMS(), s.user()
+		user := s.user()
 		updated, total := 0, 0
 		for _, e := range s.order {
-			if (haveEvids && !slices.Contains(evids, e.evid)) || excluded[e.evid] || !f.match(e) {
+			// The update runs a saved search on the summary index: archived
+			// events are not in it.
+			if e.archived() || excluded[e.evid] || !f.match(e) {
 				continue
 			}
 			total++
-			if asof >= 0 && e.changed > asof {
-				continue // changed since the caller looked
-			}
 			if apply(e, user, now) {
 				updated++
 			}
@@ -406,12 +464,70 @@ func (s *Server) update(method string, apply func(*event, string, int64) bool) f
 	}
 }
 
+// contextUID accepts the contexts that select every event; a device or
+// organizer context would narrow the selection, which the sandbox does not
+// emulate.
+func contextUID(a args) error {
+	if uid, _ := a.str("uid", ""); uid != "" && uid != "/zport/dmd" && uid != "/zport/dmd/Events" && uid != "/zport/dmd/Devices" {
+		return raise("NotImplementedError", "the sandbox does not emulate context uid %s", uid)
+	}
+	return nil
+}
+
+// excludeIDs reads excludeIds, which zep.py takes as a dict of evids
+// (excludeIds.keys()) when it is truthy.
+func excludeIDs(a args) (map[string]bool, error) {
+	excluded := map[string]bool{}
+	switch string(bytes.TrimSpace(a["excludeIds"])) {
+	case "", "null", "[]", "{}", `""`, "0", "false":
+		return excluded, nil
+	}
+	var ids map[string]json.RawMessage
+	if err := json.Unmarshal(a["excludeIds"], &ids); err != nil {
+		return nil, raise("AttributeError", "'%s' object has no attribute 'keys'", pyType(a["excludeIds"]))
+	}
+	for id := range ids {
+		excluded[id] = true
+	}
+	return excluded, nil
+}
+
+// manageEvents is the permission check of the state changes from 5.0,
+// zep.py's manage_events: a user without "Manage Events" gets through when
+// the live events the evids name (_hasPermissionsForAllEvents: a list or a
+// single evid; all events without one) are on devices the user may
+// manage, which for the sandbox's read-only user holds only when they name
+// none. The caller holds s.mu.
+func (s *Server) manageEvents(method string, a args) error {
+	if !s.opts.ReadOnly || s.opts.Version < Version5 {
+		return nil
+	}
+	var named []string
+	if a.present("evids") {
+		if err := json.Unmarshal(a["evids"], &named); err != nil {
+			var one string
+			if json.Unmarshal(a["evids"], &one) != nil {
+				return s.requireManage(method) // the check fails on what it cannot read
+			}
+			named = []string{one}
+		}
+	}
+	for _, e := range s.order {
+		if !e.archived() && (len(named) == 0 || slices.Contains(named, e.evid)) {
+			return s.requireManage(method)
+		}
+	}
+	return nil
+}
+
 func (s *Server) writeLog(a args) (map[string]any, error) {
 	if err := a.signature("write_log", nil, []string{"evid", "message"}, false); err != nil {
 		return nil, err
 	}
-	if err := s.requireManage("write_log"); err != nil {
-		return nil, err
+	if s.opts.Version < Version5 {
+		if err := s.requireManage("write_log"); err != nil {
+			return nil, err
+		}
 	}
 	evid, err := a.str("evid", "")
 	if err != nil {
@@ -427,13 +543,19 @@ func (s *Server) writeLog(a args) (map[string]any, error) {
 	if s.opts.Version >= Version5 {
 		msg = cleanHTML(msg) // since 5.0: stored as clean_html(message)
 	}
-	s.mu.Lock()
+	now := s.lock()
 	defer s.mu.Unlock()
+	// EventStoreDaoImpl.addNote writes to the archive when the event is not
+	// live. From 5.0 the permission check (write_event_logs) reads the
+	// event with detail first, so a missing evid fails as detail does.
 	e, ok := s.events[evid]
 	if !ok {
 		return nil, errNotFound
 	}
-	e.log = append(e.log, note{user: s.user(), ms: s.nowMS(), message: msg})
+	if err := s.requireManage("write_log"); err != nil {
+		return nil, err
+	}
+	e.log = append(e.log, note{user: s.user(), ms: now, message: msg})
 	return map[string]any{}, nil
 }
 
@@ -488,8 +610,8 @@ func (s *Server) addEvent(a args) (map[string]any, error) {
 		}
 		o.Details[k] = v
 	}
-	s.mu.Lock()
-	s.occur(o, s.nowMS())
+	now := s.lock()
+	s.occur(o, now)
 	s.mu.Unlock()
 	// The event is queued for zeneventd: no evid comes back.
 	return map[string]any{"msg": "Created event"}, nil
@@ -514,6 +636,13 @@ func scalarString(raw json.RawMessage) string {
 	return strings.TrimSpace(string(raw))
 }
 
+// updateDetails is zep.py's updateDetails: each keyword argument becomes a
+// one-value detail (zepfacade.py updateDetails), on a live or an archived
+// event (EventStoreDaoImpl.updateDetails). It needs "Manage Events"
+// (@require(ZEN_MANAGE_EVENTS) in every version that has it). On success
+// it returns ZEP's HTTP status as the protocols client reports it, the
+// string "204"; a missing evid is ZEP's 404, which the router turns into
+// DirectResponse.fail: type "error", msg "Not Found".
 func (s *Server) updateDetails(a args) (map[string]any, error) {
 	if err := a.signature("updateDetails", []string{"evid"}, nil, true); err != nil {
 		return nil, err
@@ -525,21 +654,25 @@ func (s *Server) updateDetails(a args) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.events[evid]
-	if !ok {
-		// updateDetails catches ServiceResponseError and fails with its text.
-		return map[string]any{"success": false, "msg": "Not Found"}, nil
-	}
+	values := map[string]string{}
 	for k, raw := range a {
 		switch {
 		case k == "evid":
 		case isNull(raw):
-			e.details[k] = []string{""}
+			// EventDetailSet.details.add(value=(None,)) is a protobuf TypeError.
+			return nil, raise("TypeError", "None has type NoneType, but expected one of: bytes, unicode")
 		default:
-			e.details[k] = []string{scalarString(raw)}
+			values[k] = scalarString(raw)
 		}
 	}
-	return map[string]any{"status": 200}, nil
+	s.lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[evid]
+	if !ok {
+		return map[string]any{"success": false, "type": "error", "msg": "Not Found"}, nil
+	}
+	for k, v := range values {
+		e.details[k] = []string{v}
+	}
+	return map[string]any{"status": "204"}, nil
 }

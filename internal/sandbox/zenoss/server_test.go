@@ -120,10 +120,15 @@ func failedWith(t *testing.T, r reply, msgPart string) {
 	}
 }
 
+// queryEvents queries, by default for a full page: query's own default
+// limit is 0, which returns no events.
 func queryEvents(t *testing.T, hs *httptest.Server, data map[string]any) []map[string]any {
 	t.Helper()
 	if _, ok := data["keys"]; !ok {
 		data["keys"] = nil
+	}
+	if _, ok := data["limit"]; !ok {
+		data["limit"] = 1000
 	}
 	res := succeeded(t, call(t, hs, "query", data))
 	var out []map[string]any
@@ -256,9 +261,13 @@ func TestQueryFiltersSortPagingAndKeys(t *testing.T) {
 		t.Fatalf("asof should be float seconds, got %v", res["asof"])
 	}
 
-	if got := queryEvents(t, hs, map[string]any{"start": int64(1) << 62, "limit": 10}); len(got) != 0 {
+	if got := queryEvents(t, hs, map[string]any{"start": 1 << 31, "limit": 10}); len(got) != 0 {
 		t.Fatalf("a start past the end gives no events, got %d", len(got))
 	}
+	// start and limit are protobuf uint32 fields of ZEP's request.
+	failedWith(t, call(t, hs, "query", map[string]any{"keys": nil, "start": int64(1) << 62}), "ValueError: Value out of range")
+	failedWith(t, call(t, hs, "query", map[string]any{"keys": nil, "limit": -1}), "ValueError: Value out of range: -1")
+	failedWith(t, call(t, hs, "query", map[string]any{"keys": nil, "limit": "10"}), "TypeError")
 
 	got = queryEvents(t, hs, map[string]any{"params": map[string]any{"summary": "web01||web03", "severity": []int{3, 5}}})
 	if len(got) != 2 {
@@ -405,13 +414,20 @@ func TestCleanHTML(t *testing.T) {
 func TestUpdateDetails(t *testing.T) {
 	s, hs, _ := start(t, Options{})
 	id := s.AddEvent(Occurrence{Device: "web01", Summary: "x", Severity: SeverityError})
-	succeeded(t, call(t, hs, "updateDetails", map[string]any{"evid": id, "pd.incident": "Q1", "n": 3}))
+	res := succeeded(t, call(t, hs, "updateDetails", map[string]any{"evid": id, "pd.incident": "Q1", "n": 3}))
+	if res["status"] != "204" {
+		t.Errorf(`updateDetails answers ZEP's status as the string "204", got %v (%T)`, res["status"], res["status"])
+	}
 	e, _ := s.Event(id)
 	if !slices.Equal(e.Details["pd.incident"], []string{"Q1"}) || !slices.Equal(e.Details["n"], []string{"3"}) {
 		t.Fatalf("updateDetails should store each keyword as a one-value detail: %v", e.Details)
 	}
 	r := call(t, hs, "updateDetails", map[string]any{"evid": "nope", "x": "y"})
 	failedWith(t, r, "Not Found")
+	if r.result["type"] != "error" {
+		t.Errorf(`a missing evid is a DirectResponse.fail, type "error": %s`, r.body)
+	}
+	failedWith(t, call(t, hs, "updateDetails", map[string]any{"evid": id, "x": nil}), "TypeError")
 
 	_, hs4, _ := start(t, Options{Version: Version4, Location: time.UTC})
 	if r := call(t, hs4, "updateDetails", map[string]any{"evid": id}); r.status != http.StatusInternalServerError {
@@ -490,13 +506,28 @@ func TestBadCredentialsRedirectToLoginForm(t *testing.T) {
 }
 
 func TestReadOnlyUser(t *testing.T) {
+	// 4.x requires the permission by name; from 5.0 acknowledge, close,
+	// reopen and write_log are checked by functions the message names.
+	for v, want := range map[Version]string{
+		Version4: `Unauthorized: Calling acknowledge requires "Manage Events" permission`,
+		Version6: `Unauthorized: Calling acknowledge requires "manage_events" permission`,
+	} {
+		s, hs, _ := start(t, Options{ReadOnly: true, Version: v, Location: time.UTC})
+		id := s.AddEvent(Occurrence{Device: "web01", Summary: "x", Severity: SeverityError})
+		failedWith(t, call(t, hs, "acknowledge", map[string]any{"evids": []string{id}}), want)
+		if e, _ := s.Event(id); e.Status != StatusNew {
+			t.Fatalf("v%d: a refused change must change nothing, got %s", v, e.Status)
+		}
+		queryEvents(t, hs, map[string]any{"keys": []string{"evid"}}) // reading is allowed
+	}
 	s, hs, _ := start(t, Options{ReadOnly: true})
 	id := s.AddEvent(Occurrence{Device: "web01", Summary: "x", Severity: SeverityError})
-	failedWith(t, call(t, hs, "acknowledge", map[string]any{"evids": []string{id}}), `Unauthorized: Calling acknowledge requires "Manage Events" permission`)
-	if e, _ := s.Event(id); e.Status != StatusNew {
-		t.Fatalf("a refused change must change nothing, got %s", e.Status)
+	failedWith(t, call(t, hs, "write_log", map[string]any{"evid": id, "message": "m"}), `requires "write_event_logs" permission`)
+	failedWith(t, call(t, hs, "updateDetails", map[string]any{"evid": id, "k": "v"}), `Calling updateDetails requires "Manage Events" permission`)
+	// manage_events lets through a request whose evids name no live event.
+	if u, n := updateCounts(t, call(t, hs, "close", map[string]any{"evids": []string{"nope"}})); u != 0 || n != 0 {
+		t.Fatalf("closing an unknown evid: updated %v total %v", u, n)
 	}
-	queryEvents(t, hs, map[string]any{}) // reading is allowed
 }
 
 func TestFaultsAreCountedPerMethod(t *testing.T) {

@@ -40,6 +40,11 @@ func (s Status) open() bool {
 	return s == StatusNew || s == StatusAcknowledged || s == StatusSuppressed
 }
 
+// closed is ZepConstants.CLOSED_STATUSES: Closed, Cleared and Aged.
+func (s Status) closed() bool {
+	return s == StatusClosed || s == StatusCleared || s == StatusAged
+}
+
 // audited statuses get a "state changed to ..." line in the log (ZEP audits
 // these four only).
 func (s Status) audited() bool {
@@ -68,28 +73,42 @@ func (s Severity) String() string {
 	return severityNames[s]
 }
 
-// Occurrence is one event as a monitoring daemon (or add_event) sends it.
-// It re-occurs into the open event with the same dedupid, if there is one.
+// Occurrence is one event as a monitoring daemon (or add_event) sends it,
+// after zeneventd's pipeline. It re-occurs into the live event that holds
+// its dedupid (an open or aged one), if there is one.
 type Occurrence struct {
 	Device    string
 	Component string
-	Summary   string
-	Message   string
-	Severity  Severity
+	// Summary defaults to the first 255 characters of Message, and Message
+	// to Summary (zeneventd's CheckInputPipe).
+	Summary  string
+	Message  string
+	Severity Severity
 	// EventClass defaults to "/Unknown".
 	EventClass    string
 	EventClassKey string
 	EventKey      string
 	Agent         string
 	Monitor       string
-	// DedupID defaults to Zenoss's fingerprint:
-	// device|component|eventClass|eventKey|severity, plus |summary when
-	// there is no event key.
+	// DedupID defaults to Zenoss's fingerprint (zeneventd's FingerprintPipe):
+	// device|component|eventClass|eventKey|severity, or
+	// device|component|eventClass|severity|summary without an event key.
 	DedupID string
 	// DeviceClass (e.g. "/Server/Linux") puts the device in the model: it
 	// gets a uid and uuid, and the detail zenoss.device.device_class.
 	DeviceClass string
 	Details     map[string]string
+	// Status is the status zeneventd gives the occurrence: New (the zero
+	// value), or what a transform or suppression set (Suppressed,
+	// Acknowledged, Closed); Dropped drops it.
+	Status Status
+	// ClearClasses are the event class's zEventClearClasses: a Clear
+	// occurrence clears events of these classes as well as of its own.
+	ClearClasses []string
+	// Time is when the occurrence was created (rcvtime); zero means now.
+	// An occurrence older than the event's lastTime only adds to its count
+	// and details (EventSummaryDaoImpl.merge).
+	Time time.Time
 }
 
 // LogEntry is one line of an event's log: a note or a status audit.
@@ -123,6 +142,11 @@ type Event struct {
 	Details       map[string][]string
 	// Log is newest first, as Zenoss shows it.
 	Log []LogEntry
+	// Archived events have moved to the event archive: query lists them
+	// only with archive (or queryArchive), state changes no longer find
+	// them, and detail, write_log and updateDetails still work.
+	Archived   bool
+	ArchivedAt time.Time
 }
 
 // event is the stored form; times are epoch milliseconds, as ZEP keeps them.
@@ -139,6 +163,7 @@ type event struct {
 	ownerid, clearid             string
 	details                      map[string][]string
 	log                          []note // in the order written
+	archivedAt                   int64  // 0: live (in event_summary)
 }
 
 type note struct {
@@ -157,6 +182,10 @@ func (e *event) snapshot() Event {
 		Message: e.message, Status: e.status, FirstTime: msTime(e.firstTime),
 		LastTime: msTime(e.lastTime), StateChange: msTime(e.changed), Count: e.count,
 		OwnerID: e.ownerid, ClearID: e.clearid, Details: make(map[string][]string, len(e.details)),
+		Archived: e.archived(),
+	}
+	if e.archived() {
+		out.ArchivedAt = msTime(e.archivedAt)
 	}
 	for k, v := range e.details {
 		out.Details[k] = slices.Clone(v)
@@ -175,30 +204,53 @@ func (e *event) newestFirst() []note {
 	return l
 }
 
+func (e *event) archived() bool { return e.archivedAt != 0 }
+
+// holdsFingerprint reports whether the event holds its dedupid's live
+// fingerprint hash, so that occurrences de-duplicate into it and no other
+// event with that dedupid can be reopened. ZEP gives an event a unique
+// hash when it is closed or cleared (EventSummaryDaoImpl.update), but aging
+// leaves the hash alone (EventSummaryDaoImpl.ageEvents), and archiving
+// moves the row out of event_summary.
+func (e *event) holdsFingerprint() bool {
+	return !e.archived() && (e.status.open() || e.status == StatusAged)
+}
+
+// setStatus is a status change as EventSummaryDaoImpl.update makes it:
+// stateChange moves, and New, Acknowledged, Closed and Cleared get an
+// audit line by the user (empty for ZEP's own changes, e.g. a clear).
+// Every status but Acknowledged clears the owner, except that Closed and
+// Cleared keep it (their UPDATE does not set current_user_name).
 func (e *event) setStatus(st Status, user string, now int64) {
 	e.status = st
 	e.changed = now
 	if st.audited() {
 		e.log = append(e.log, note{user: user, ms: now, message: "state changed to " + st.String()})
 	}
+	if st == StatusNew || st == StatusSuppressed {
+		e.ownerid = ""
+	}
 }
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// The state machine, after ZEP's EventSummaryDaoImpl. Each returns whether
-// the event was updated. The caller holds s.mu.
+// The state machine, after ZEP's EventSummaryDaoImpl (acknowledge, close,
+// reopen, which all go through update). Each returns whether the event
+// was updated. The caller holds s.mu; archived events never get here.
 
+// acknowledge: NEW | ACKNOWLEDGED | SUPPRESSED -> ACKNOWLEDGED, except that
+// a re-acknowledge by the same user is a no-op. One by another user is a
+// full update: new owner, stateChange and an audit line.
 func (s *Server) acknowledge(e *event, user string, now int64) bool {
 	if !e.status.open() || (e.status == StatusAcknowledged && e.ownerid == user) {
 		return false
 	}
 	e.ownerid = user
-	if e.status != StatusAcknowledged {
-		e.setStatus(StatusAcknowledged, user, now)
-	}
+	e.setStatus(StatusAcknowledged, user, now)
 	return true
 }
 
+// close: NEW | ACKNOWLEDGED | SUPPRESSED -> CLOSED.
 func (s *Server) close(e *event, user string, now int64) bool {
 	if !e.status.open() {
 		return false
@@ -207,22 +259,27 @@ func (s *Server) close(e *event, user string, now int64) bool {
 	return true
 }
 
+// reopen: CLOSED | CLEARED | AGED | ACKNOWLEDGED | SUPPRESSED -> NEW. The
+// event takes back its true fingerprint hash; while another event holds
+// it (an open or an aged one) the UPDATE hits a duplicate key, which ZEP
+// swallows: nothing happens, updated 0.
 func (s *Server) reopen(e *event, user string, now int64) bool {
-	switch {
-	case e.status == StatusNew || e.status == StatusDropped:
-		return false
-	case !e.status.open() && s.openByDedupID(e.dedupid) != nil:
-		// ZEP swallows the duplicate-key error: nothing happens, updated 0.
+	switch e.status {
+	case StatusClosed, StatusCleared, StatusAged, StatusAcknowledged, StatusSuppressed:
+	default:
 		return false
 	}
-	e.ownerid = ""
+	if h := s.fingerprintHolder(e.dedupid); h != nil && h != e {
+		return false
+	}
 	e.setStatus(StatusNew, user, now)
 	return true
 }
 
-func (s *Server) openByDedupID(dedupid string) *event {
+// fingerprintHolder is the live event holding dedupid's fingerprint hash.
+func (s *Server) fingerprintHolder(dedupid string) *event {
 	for _, e := range s.order {
-		if e.status.open() && e.dedupid == dedupid {
+		if e.dedupid == dedupid && e.holdsFingerprint() {
 			return e
 		}
 	}
@@ -230,17 +287,24 @@ func (s *Server) openByDedupID(dedupid string) *event {
 }
 
 // occur stores an occurrence as zeneventd and ZEP would, and returns the
-// evid it landed in.
+// evid it landed in, or "" if it was dropped.
 func (s *Server) occur(o Occurrence, now int64) string {
+	// zeneventd's CheckInputPipe: summary and message fill each other.
+	switch {
+	case o.Message == "" && o.Summary != "":
+		o.Message = o.Summary
+	case o.Summary == "" && o.Message != "":
+		o.Summary = truncateRunes(o.Message, 255)
+	}
 	if o.EventClass == "" {
 		o.EventClass = "/Unknown"
 	}
 	if o.DedupID == "" {
-		parts := []string{o.Device, o.Component, o.EventClass, o.EventKey, strconv.Itoa(int(o.Severity))}
-		if o.EventKey == "" {
-			parts = append(parts, o.Summary)
-		}
-		o.DedupID = strings.Join(parts, "|")
+		o.DedupID = fingerprint(o)
+	}
+	created := now
+	if !o.Time.IsZero() {
+		created = o.Time.UnixMilli()
 	}
 	details := map[string][]string{}
 	for k, v := range o.Details {
@@ -250,48 +314,116 @@ func (s *Server) occur(o Occurrence, now int64) string {
 		details[deviceClassDetail] = []string{o.DeviceClass}
 	}
 
-	if o.Severity == SeverityClear {
-		return s.clear(o, details, now)
+	switch {
+	case o.Status == StatusDropped:
+		return ""
+	case o.Severity == SeverityClear:
+		return s.clear(o, details, created, now)
+	case o.Status.closed():
+		// A closed occurrence gets a unique fingerprint hash: always a new
+		// row, never de-duplicated (EventSummaryDaoImpl.create).
+		return s.newEvent(o, details, created).evid
 	}
-	if e := s.openByDedupID(o.DedupID); e != nil {
-		// De-duplication: only while open. The status (acknowledged too) stays.
-		e.count++
-		e.lastTime = now
-		e.summary, e.message = o.Summary, o.Message
-		maps.Copy(e.details, details)
+	if e := s.fingerprintHolder(o.DedupID); e != nil {
+		s.merge(e, o, details, created)
 		return e.evid
 	}
-	e := s.newEvent(o, details, now)
-	e.status = StatusNew
-	return e.evid
+	return s.newEvent(o, details, created).evid
 }
 
-// clear closes the open events a Clear event matches (same device,
-// component, event class and key) and stores the clear event itself as
-// Cleared.
-func (s *Server) clear(o Occurrence, details map[string][]string, now int64) string {
-	ce := s.newEvent(o, details, now)
-	ce.status = StatusCleared
-	for _, e := range s.order {
-		if e.status.open() && e.device == o.Device && e.component == o.Component &&
-			e.eventClass == o.EventClass && e.eventKey == o.EventKey {
-			e.clearid = ce.evid
-			e.setStatus(StatusCleared, "zenoss", now)
+// fingerprint is zeneventd's FingerprintPipe: device, component,
+// eventClass, eventKey and severity, or without an event key device,
+// component, eventClass, severity and summary.
+func fingerprint(o Occurrence) string {
+	sev := strconv.Itoa(int(o.Severity))
+	if o.EventKey == "" {
+		return strings.Join([]string{o.Device, o.Component, o.EventClass, sev, o.Summary}, "|")
+	}
+	return strings.Join([]string{o.Device, o.Component, o.EventClass, o.EventKey, sev}, "|")
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// merge de-duplicates an occurrence into the event holding its
+// fingerprint, as EventSummaryDaoImpl.merge does: the count grows; an
+// occurrence at or after lastTime also rewrites lastTime, severity, class,
+// keys, agent, monitor, summary and message, merges its details over the
+// event's, and moves the status to the occurrence's (New, Suppressed, ...,
+// which revives an aged event under its own evid), except that an
+// acknowledged event stays acknowledged. No audit line is written.
+func (s *Server) merge(e *event, o Occurrence, details map[string][]string, created int64) {
+	e.count++
+	e.firstTime = min(e.firstTime, created)
+	if created < e.lastTime {
+		// An older occurrence: only details the event lacks are added.
+		for k, v := range details {
+			if _, ok := e.details[k]; !ok {
+				e.details[k] = v
+			}
 		}
+		return
+	}
+	e.lastTime = created
+	e.severity, e.eventClass, e.summary, e.message = o.Severity, o.EventClass, o.Summary, o.Message
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&e.eventClassKey, o.EventClassKey}, {&e.eventKey, o.EventKey}, {&e.agent, o.Agent}, {&e.monitor, o.Monitor},
+	} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	maps.Copy(e.details, details)
+	sticky := e.status == StatusAcknowledged && (o.Status == StatusNew || o.Status == StatusSuppressed)
+	if !sticky && e.status != o.Status {
+		e.status, e.changed = o.Status, created
+	}
+}
+
+// clear handles a Clear occurrence as EventSummaryDaoImpl.create and
+// clearEvents do: it clears the live open events whose clear fingerprint
+// (device|component|eventClass|eventKey, EventDaoUtils.DEFAULT_GENERATOR)
+// matches one of its clear classes (its own class and zEventClearClasses)
+// and whose lastTime is at or before its creation. A clear that matches
+// nothing is dropped; one that matches is stored Closed, and the events it
+// clears become Cleared, with an audit line without a user name.
+func (s *Server) clear(o Occurrence, details map[string][]string, created, now int64) string {
+	classes := append([]string{o.EventClass}, o.ClearClasses...)
+	var cleared []*event
+	for _, e := range s.order {
+		if o.Device != "" && !e.archived() && e.status.open() && e.lastTime <= created &&
+			e.device == o.Device && e.component == o.Component && e.eventKey == o.EventKey &&
+			slices.Contains(classes, e.eventClass) {
+			cleared = append(cleared, e)
+		}
+	}
+	if len(cleared) == 0 {
+		return ""
+	}
+	o.Status = StatusClosed
+	ce := s.newEvent(o, details, created)
+	for _, e := range cleared {
+		e.clearid = ce.evid
+		e.setStatus(StatusCleared, "", now)
 	}
 	return ce.evid
 }
 
-func (s *Server) newEvent(o Occurrence, details map[string][]string, now int64) *event {
+func (s *Server) newEvent(o Occurrence, details map[string][]string, created int64) *event {
 	s.seq++
 	e := &event{
-		evid: fmt.Sprintf("0242ac11-0002-8%03x-11ee-%012x", (s.seq>>48)&0xfff, s.seq&0xffffffffffff),
-		// ZEP gives a closed summary's fingerprint a unique hash, so a
-		// recurrence after close is a new summary with a new evid.
+		evid:    fmt.Sprintf("0242ac11-0002-8%03x-11ee-%012x", (s.seq>>48)&0xfff, s.seq&0xffffffffffff),
 		dedupid: o.DedupID, device: o.Device, component: o.Component,
 		eventClass: o.EventClass, eventClassKey: o.EventClassKey, eventKey: o.EventKey,
 		agent: o.Agent, monitor: o.Monitor, severity: o.Severity, summary: o.Summary,
-		message: o.Message, firstTime: now, lastTime: now, changed: now, count: 1,
+		message: o.Message, status: o.Status, firstTime: created, lastTime: created, changed: created, count: 1,
 		details: details,
 	}
 	s.events[e.evid] = e

@@ -2,11 +2,29 @@
 // EventsRouter (/zport/dmd/evconsole_router), for Zenoss 4.x, 5.x, 6.x and
 // Zenoss Cloud.
 //
+// Safety: Zenoss applies acknowledge, close and reopen to every event when
+// a request selects none (no evids, an empty or non-list evids, no
+// params). Every request passes one guard (see call) that refuses, before
+// anything is sent, any method the adapter does not use and any state
+// change that is not a list of non-empty evids; ErrUnsafeRequest marks the
+// refusal. The adapter never sends asof, which Zenoss ignores.
+//
+// Zenoss's lifecycle, as the adapter reports it: Reopen is refused (a
+// *source.RefusedError naming the holder) while another event holds the
+// dedupid, an open one or an aged one, since aging keeps the dedupid; a
+// recurrence revives an aged event under its own evid but gives a closed
+// or cleared one a new evid. Closed, cleared and aged events move to the
+// archive within a minute once their last occurrence is 3 days old (by
+// default): List still finds them with ChangedSince (it reads the archive
+// too), Get, AppendLog and SetIncidentRef still work, and a state change
+// is a *source.RefusedError saying the event is archived (Close of it:
+// unchanged).
+//
 // It copes with what the API does beyond its documentation: failures
 // answered as HTTP 200 with success:false, bad credentials answered with the
-// login form, timestamps as local-time strings (4.x; 5.x in logs), float
-// seconds (5.x, 6.x) or milliseconds (6.x logs), device and component as
-// objects in query results but strings in detail, details as a map or a
+// login form, timestamps as local-time strings (4.x; logs up to 5.2), float
+// seconds (5.x, 6.x) or milliseconds (logs from 5.3), device and component
+// as objects in query results but strings in detail, details as a map or a
 // list, and log messages rewritten as HTML. Requests are retried by the
 // project's policy (internal/httpretry). Credentials only ever travel in
 // the Authorization (or z-api-key) header of requests to the configured
@@ -213,9 +231,59 @@ type rpcRequest struct {
 	TID    int64  `json:"tid"`
 }
 
+// ErrUnsafeRequest marks a request the adapter refused to send: a method
+// it does not use, or a state change that does not name its events.
+var ErrUnsafeRequest = errors.New("refused by the adapter's safety guard")
+
+// readMethods and stateChanges are every EventsRouter method the adapter
+// may call; call refuses any other (updateEventSummaries, the heartbeat
+// clears, ...) before a request is made.
+var (
+	readMethods  = map[string]bool{"query": true, "detail": true, "write_log": true, "updateDetails": true}
+	stateChanges = map[string]bool{"acknowledge": true, "close": true, "reopen": true}
+)
+
+// selection is the only request body a state change may have: a list of
+// evids, nothing else. It has no params, excludeIds or asof on purpose.
+type selection struct {
+	Evids []string `json:"evids"`
+}
+
+// guard is the safety check every request passes before it is sent. Zenoss
+// applies acknowledge, close and reopen to every event when they select
+// none: no evids, evids: [], evids that are not a list, and no params all
+// build an empty filter (zenoss-prodbin Products/Zuul/routers/zep.py
+// _buildRequestFilters and _buildFilter), so one bug could close a whole
+// console. A state change must therefore be a selection of non-empty evids.
+func guard(method string, data any) error {
+	if !stateChanges[method] {
+		if !readMethods[method] {
+			return fmt.Errorf("zenoss: EventsRouter.%s: %w: not a method the adapter calls", method, ErrUnsafeRequest)
+		}
+		return nil
+	}
+	sel, ok := data.(selection)
+	if !ok {
+		return fmt.Errorf("zenoss: EventsRouter.%s: %w: a state change must select its events by evids alone", method, ErrUnsafeRequest)
+	}
+	if len(sel.Evids) == 0 {
+		return fmt.Errorf("zenoss: EventsRouter.%s: %w: no evids, which Zenoss would apply to every event", method, ErrUnsafeRequest)
+	}
+	for _, id := range sel.Evids {
+		if strings.TrimSpace(id) == "" {
+			return fmt.Errorf("zenoss: EventsRouter.%s: %w: an empty evid", method, ErrUnsafeRequest)
+		}
+	}
+	return nil
+}
+
 // call runs one EventsRouter method and returns its result object, once
-// the response is known to be a successful one.
+// the response is known to be a successful one. Every request goes through
+// here, and through guard first.
 func (c *Client) call(ctx context.Context, method string, data any) (json.RawMessage, error) {
+	if err := guard(method, data); err != nil {
+		return nil, err
+	}
 	body, err := json.Marshal(rpcRequest{Action: "EventsRouter", Method: method, Data: []any{data}, Type: "rpc", TID: c.tid.Add(1)})
 	if err != nil {
 		return nil, fmt.Errorf("zenoss: EventsRouter.%s: %w", method, err)

@@ -154,24 +154,33 @@ func (d decoder) detail(result json.RawMessage) (source.Event, error) {
 	return d.event(r.Event[0], true)
 }
 
-// updated reads {data: {updated, total}} from acknowledge, close and reopen.
-func updated(result json.RawMessage) (int, error) {
+// updated reads {data: {updated, total}} from acknowledge, close and
+// reopen: the events changed and the live events selected (total is -1 if
+// the server did not say).
+func updated(result json.RawMessage) (n, total int, err error) {
 	var r struct {
 		Data *struct {
 			Updated json.RawMessage `json:"updated"`
+			Total   json.RawMessage `json:"total"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return 0, 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if r.Data == nil || isNull(r.Data.Updated) {
-		return 0, fmt.Errorf("%w: update result without data.updated", ErrMalformed)
+		return 0, 0, fmt.Errorf("%w: update result without data.updated", ErrMalformed)
 	}
-	n, err := intOf(r.Data.Updated)
+	n, err = intOf(r.Data.Updated)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: data.updated: %v", ErrMalformed, err)
+		return 0, 0, fmt.Errorf("%w: data.updated: %v", ErrMalformed, err)
 	}
-	return n, nil
+	total = -1
+	if !isNull(r.Data.Total) {
+		if total, err = intOf(r.Data.Total); err != nil || total < 0 {
+			return 0, 0, fmt.Errorf("%w: data.total: %v", ErrMalformed, err)
+		}
+	}
+	return n, total, nil
 }
 
 func (d decoder) event(r rawEvent, withLog bool) (source.Event, error) {
@@ -522,21 +531,58 @@ const (
 	DetailIncidentURL     = "pdbridge.incident_url"
 	DetailIncidentCreated = "pdbridge.incident_created"
 	DetailConnectorID     = "pdbridge.connector_id"
+	DetailDedupKey        = "pdbridge.dedup_key"
+	DetailState           = "pdbridge.state"
+	DetailIncidentUpdated = "pdbridge.incident_updated"
+	DetailEventChanged    = "pdbridge.event_changed"
 )
 
+// refFields maps each detail to its field of the reference; times are
+// RFC 3339 in UTC.
+var refFields = []struct {
+	detail string
+	text   func(*source.IncidentRef) *string
+	time   func(*source.IncidentRef) *time.Time
+}{
+	{detail: DetailIncidentID, text: func(r *source.IncidentRef) *string { return &r.IncidentID }},
+	{detail: DetailIncidentURL, text: func(r *source.IncidentRef) *string { return &r.URL }},
+	{detail: DetailConnectorID, text: func(r *source.IncidentRef) *string { return &r.ConnectorID }},
+	{detail: DetailDedupKey, text: func(r *source.IncidentRef) *string { return &r.DedupKey }},
+	{detail: DetailState, text: func(r *source.IncidentRef) *string { return &r.State }},
+	{detail: DetailIncidentCreated, time: func(r *source.IncidentRef) *time.Time { return &r.Created }},
+	{detail: DetailIncidentUpdated, time: func(r *source.IncidentRef) *time.Time { return &r.IncidentUpdated }},
+	{detail: DetailEventChanged, time: func(r *source.IncidentRef) *time.Time { return &r.EventChanged }},
+}
+
+// refDetails renders a reference as the details updateDetails writes;
+// empty values clear them.
+func refDetails(ref source.IncidentRef) map[string]any {
+	out := map[string]any{}
+	for _, f := range refFields {
+		if f.text != nil {
+			out[f.detail] = *f.text(&ref)
+		} else if t := *f.time(&ref); !t.IsZero() {
+			out[f.detail] = t.UTC().Format(time.RFC3339Nano)
+		} else {
+			out[f.detail] = ""
+		}
+	}
+	return out
+}
+
 // takeRef removes the reference's details from details and returns it. A
-// creation time that does not parse is dropped, not fatal: it is ours and
-// only informative.
+// time that does not parse is dropped, not fatal: it is ours, and a lost
+// watermark only makes the next pass look at the pair again.
 func (d decoder) takeRef(details map[string][]string) source.IncidentRef {
 	var ref source.IncidentRef
-	ref.IncidentID = first(details[DetailIncidentID])
-	ref.URL = first(details[DetailIncidentURL])
-	ref.ConnectorID = first(details[DetailConnectorID])
-	if t, err := time.Parse(time.RFC3339Nano, first(details[DetailIncidentCreated])); err == nil {
-		ref.Created = t.UTC()
-	}
-	for _, k := range []string{DetailIncidentID, DetailIncidentURL, DetailIncidentCreated, DetailConnectorID} {
-		delete(details, k)
+	for _, f := range refFields {
+		v := first(details[f.detail])
+		delete(details, f.detail)
+		if f.text != nil {
+			*f.text(&ref) = v
+		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			*f.time(&ref) = t.UTC()
+		}
 	}
 	return ref
 }

@@ -16,7 +16,10 @@ func (c *Client) Kind() string { return "zenoss" }
 
 // Capabilities implements source.Source. Zenoss can do everything the
 // interface asks, except keep the incident reference before 5.0 (no
-// updateDetails). Reopen may still be refused per event.
+// updateDetails). Reopen may still be refused per event: while another
+// event holds the dedupid (an open or an aged one), and once the event is
+// archived. A recurrence gets a new evid after a close or a clear, but
+// revives an aged event under its own.
 func (c *Client) Capabilities() source.Capabilities {
 	precision := time.Millisecond
 	if c.version == 4 {
@@ -39,6 +42,10 @@ func (c *Client) Capabilities() source.Capabilities {
 var (
 	openStates   = []int{0, 1, 2} // New, Acknowledged, Suppressed
 	closedStates = []int{3, 4, 6} // Closed, Cleared, Aged
+	// holderStates hold a dedupid: ZEP's aging keeps the event's fingerprint
+	// hash (EventSummaryDaoImpl.ageEvents), so an aged event blocks a reopen
+	// of its closed siblings as an open one does.
+	holderStates = []int{0, 1, 2, 6}
 )
 
 // queryKeys are the fields List asks for; the rest of an event (notably
@@ -46,19 +53,21 @@ var (
 var queryKeys = []string{"evid", "dedupid", "device", "component", "eventClass", "DeviceClass", "severity",
 	"summary", "message", "eventState", "stateChange", "firstTime", "lastTime", "count", "ownerid", "details"}
 
-// List implements source.Source. A listing has two phases, each paged by
-// offset: the open events, then (with ChangedSince) the closed events whose
-// stateChange is at or after it. Pages are sorted by firstTime, so events
-// that arrive during a listing land on later pages rather than shift them.
-// Zenoss moves closed events to its archive after
-// event_archive_interval_minutes (3 days by default): a ChangedSince
-// further back does not list them, though Get still reads them.
+// List implements source.Source. A listing has up to three phases, each
+// paged by offset: the open events, then (with ChangedSince) the closed
+// events whose stateChange is at or after it, first the live ones and then
+// the archived ones. Zenoss moves closed events to its archive within a
+// minute once their last occurrence is event_archive_interval_minutes (3
+// days by default) old, which may be right after they close; the archive
+// phase keeps such closes in the listing. Pages are sorted by firstTime,
+// so events that arrive during a listing land on later pages rather than
+// shift them; a page that ends a phase is filled from the next one.
 func (c *Client) List(ctx context.Context, opts source.ListOptions) (source.Page, error) {
 	cur, err := parseCursor(opts.Cursor)
 	if err != nil {
 		return source.Page{}, err
 	}
-	if cur.phase == phaseClosed && opts.ChangedSince.IsZero() {
+	if cur.phase != phaseOpen && opts.ChangedSince.IsZero() {
 		return source.Page{}, errors.New("zenoss: cursor continues a listing with ChangedSince, but none is set")
 	}
 	size := opts.PageSize
@@ -66,62 +75,70 @@ func (c *Client) List(ctx context.Context, opts source.ListOptions) (source.Page
 		size = c.pageSize
 	}
 	size = min(size, maxPageSize)
-	// At most two queries: an empty open phase moves straight to the closed one.
-	for range 2 {
-		params := map[string]any{"eventState": openStates}
-		var since time.Time
-		if cur.phase == phaseClosed {
-			since = opts.ChangedSince.Add(-c.dstSlack(opts.ChangedSince))
-			params = map[string]any{"eventState": closedStates, "stateChange": c.timeParam(since)}
-		}
-		if sev := zenossSeverity(opts.MinSeverity); sev > 0 {
-			var sevs []int
-			for s := sev; s <= 5; s++ {
-				sevs = append(sevs, s)
-			}
-			params["severity"] = sevs
-		}
-		result, err := c.call(ctx, "query", map[string]any{
-			"params": params, "keys": queryKeys, "sort": "firstTime", "dir": "ASC",
-			"start": cur.offset, "limit": size,
-		})
+	var page source.Page
+	// At most one query per phase.
+	for {
+		res, err := c.listQuery(ctx, opts, cur, size-len(page.Events))
 		if err != nil {
 			return source.Page{}, err
-		}
-		res, err := c.dec.query(result)
-		if err != nil {
-			return source.Page{}, fmt.Errorf("zenoss: EventsRouter.query: %w", err)
 		}
 		if cur.asof.IsZero() {
 			cur.asof = res.asof
 		}
-		page := source.Page{AsOf: cur.asof}
+		page.AsOf = cur.asof
 		for _, e := range res.events {
 			// The server bound is widened for DST (and Zenoss ignores a
 			// range it cannot parse): keep exactly what was asked for.
-			if cur.phase == phaseClosed && (e.Status != source.StatusClosed || c.before(e.StatusChanged, opts.ChangedSince)) {
+			if cur.phase != phaseOpen && (e.Status != source.StatusClosed || c.before(e.StatusChanged, opts.ChangedSince)) {
 				continue
 			}
 			page.Events = append(page.Events, e)
 		}
 		next := cur.offset + len(res.events)
-		switch {
-		case len(res.events) > 0 && next < res.total:
+		if len(res.events) > 0 && next < res.total {
 			if next > maxListing {
 				return source.Page{}, fmt.Errorf("zenoss: listing stopped after %d events", maxListing)
 			}
 			page.Next = cursor{phase: cur.phase, offset: next, asof: cur.asof}.String()
-		case cur.phase == phaseOpen && !opts.ChangedSince.IsZero():
-			closed := cursor{phase: phaseClosed, asof: cur.asof}
-			if len(page.Events) == 0 {
-				cur = closed
-				continue
-			}
-			page.Next = closed.String()
+			return page, nil
 		}
-		return page, nil
+		if cur.phase == phaseArchive || opts.ChangedSince.IsZero() {
+			return page, nil
+		}
+		cur = cursor{phase: cur.phase + 1, asof: cur.asof}
+		if len(page.Events) >= size {
+			page.Next = cur.String()
+			return page, nil
+		}
 	}
-	return source.Page{AsOf: cur.asof}, nil
+}
+
+// listQuery reads one page of a listing phase.
+func (c *Client) listQuery(ctx context.Context, opts source.ListOptions, cur cursor, limit int) (queryResult, error) {
+	params := map[string]any{"eventState": openStates}
+	if cur.phase != phaseOpen {
+		since := opts.ChangedSince.Add(-c.dstSlack(opts.ChangedSince))
+		params = map[string]any{"eventState": closedStates, "stateChange": c.timeParam(since)}
+	}
+	if sev := zenossSeverity(opts.MinSeverity); sev > 0 {
+		var sevs []int
+		for s := sev; s <= 5; s++ {
+			sevs = append(sevs, s)
+		}
+		params["severity"] = sevs
+	}
+	result, err := c.call(ctx, "query", map[string]any{
+		"params": params, "keys": queryKeys, "sort": "firstTime", "dir": "ASC",
+		"start": cur.offset, "limit": limit, "archive": cur.phase == phaseArchive,
+	})
+	if err != nil {
+		return queryResult{}, err
+	}
+	res, err := c.dec.query(result)
+	if err != nil {
+		return queryResult{}, fmt.Errorf("zenoss: EventsRouter.query: %w", err)
+	}
+	return res, nil
 }
 
 // maxListing bounds a listing, whatever totalCount the server claims.
@@ -199,25 +216,27 @@ func (c *Client) Close(ctx context.Context, id string) (bool, error) {
 	return c.transition(ctx, "close", id, source.StatusClosed)
 }
 
-// Reopen implements source.Source. Zenoss keeps one open event per dedupid
-// and silently ignores a reopen that would make a second one; that comes
-// back as a *source.RefusedError naming the open event.
+// Reopen implements source.Source. Zenoss keeps one event per dedupid
+// open (or aged) and silently ignores a reopen that would make a second
+// one; that comes back as a *source.RefusedError naming the event that
+// holds the dedupid.
 func (c *Client) Reopen(ctx context.Context, id string) (bool, error) {
 	return c.transition(ctx, "reopen", id, source.StatusNew)
 }
 
 // transition runs acknowledge, close or reopen on one event. Zenoss only
-// says how many events it updated; when that is none, the event's status
-// tells "already there" from "refused".
+// says how many events it updated and how many it selected; when it
+// updated none, the event's status tells "already there" from "refused",
+// and a closed event it did not even select is archived.
 func (c *Client) transition(ctx context.Context, op, id string, target source.Status) (bool, error) {
 	if id == "" {
 		return false, errors.New("zenoss: empty event id")
 	}
-	result, err := c.call(ctx, op, map[string]any{"evids": []string{id}})
+	result, err := c.call(ctx, op, selection{Evids: []string{id}})
 	if err != nil {
 		return false, err
 	}
-	n, err := updated(result)
+	n, total, err := updated(result)
 	if err != nil {
 		return false, fmt.Errorf("zenoss: EventsRouter.%s: %w", op, err)
 	}
@@ -231,39 +250,49 @@ func (c *Client) transition(ctx context.Context, op, id string, target source.St
 	if e.Status == target {
 		return false, nil
 	}
+	switch {
+	case total == 0 && e.Status == source.StatusClosed:
+		// detail reads the archive, state changes only the live events.
+		return false, &source.RefusedError{ID: id, Op: op, Status: e.Status,
+			Reason: "the event is archived (Zenoss archives closed events days after their last occurrence) and its status can no longer change"}
+	case total == 0:
+		// Open but not selected: ZEP's index has not caught up with it yet.
+		return false, fmt.Errorf("zenoss: EventsRouter.%s: event %s is %s but Zenoss did not find it to change; try again later", op, id, e.NativeStatus)
+	}
 	refused := &source.RefusedError{ID: id, Op: op, Status: e.Status, Reason: "Zenoss left the event " + e.NativeStatus}
 	if op == "reopen" && e.Status == source.StatusClosed {
-		refused.Reason = "another open event has the same dedupid, and Zenoss keeps one open event per dedupid"
+		refused.Reason = "another event holds the same dedupid (open or aged), and Zenoss keeps one such event per dedupid"
 		// Best effort: the refusal stands even if the lookup fails.
-		if twin, err := c.openTwin(ctx, e); err == nil && twin != "" {
-			refused.ConflictID = twin
-			refused.Reason = fmt.Sprintf("open event %s has the same dedupid, and Zenoss keeps one open event per dedupid", twin)
+		if twin, err := c.dedupHolder(ctx, e); err == nil && twin.ID != "" {
+			refused.ConflictID = twin.ID
+			refused.Reason = fmt.Sprintf("%s event %s has the same dedupid, and Zenoss keeps one open or aged event per dedupid", twin.NativeStatus, twin.ID)
 		}
 	}
 	return false, refused
 }
 
-// openTwin finds the open event sharing e's dedupid.
-func (c *Client) openTwin(ctx context.Context, e source.Event) (string, error) {
+// dedupHolder finds the live event holding e's dedupid: an open or an
+// aged one.
+func (c *Client) dedupHolder(ctx context.Context, e source.Event) (source.Event, error) {
 	// A one-element list is matched as is; a string would be parsed for
 	// "||" (common in dedupids with an empty field) and wildcarded.
 	result, err := c.call(ctx, "query", map[string]any{
-		"params": map[string]any{"dedupid": []string{e.DedupID}, "eventState": openStates},
-		"keys":   []string{"evid", "dedupid"}, "limit": 10,
+		"params": map[string]any{"dedupid": []string{e.DedupID}, "eventState": holderStates},
+		"keys":   []string{"evid", "dedupid", "eventState"}, "limit": 10,
 	})
 	if err != nil {
-		return "", err
+		return source.Event{}, err
 	}
 	res, err := c.dec.query(result)
 	if err != nil {
-		return "", err
+		return source.Event{}, err
 	}
 	for _, o := range res.events {
 		if o.ID != e.ID && o.DedupID == e.DedupID {
-			return o.ID, nil
+			return o, nil
 		}
 	}
-	return "", nil
+	return source.Event{}, nil
 }
 
 // AppendLog implements source.Source. The text is sent as escaped HTML
@@ -290,17 +319,9 @@ func (c *Client) SetIncidentRef(ctx context.Context, id string, ref source.Incid
 	if id == "" {
 		return errors.New("zenoss: empty event id")
 	}
-	created := ""
-	if !ref.Created.IsZero() {
-		created = ref.Created.UTC().Format(time.RFC3339Nano)
-	}
-	_, err := c.call(ctx, "updateDetails", map[string]any{
-		"evid":                id,
-		DetailIncidentID:      ref.IncidentID,
-		DetailIncidentURL:     ref.URL,
-		DetailIncidentCreated: created,
-		DetailConnectorID:     ref.ConnectorID,
-	})
+	args := refDetails(ref)
+	args["evid"] = id
+	_, err := c.call(ctx, "updateDetails", args)
 	return err
 }
 
@@ -312,8 +333,9 @@ type cursor struct {
 }
 
 const (
-	phaseOpen   = 0
-	phaseClosed = 1
+	phaseOpen    = 0
+	phaseClosed  = 1 // closed, live
+	phaseArchive = 2 // closed, archived
 )
 
 func (c cursor) String() string {
@@ -337,7 +359,7 @@ func parseCursor(s string) (cursor, error) {
 		}
 		n[i] = v
 	}
-	if n[0] > phaseClosed || n[1] > maxListing {
+	if n[0] > phaseArchive || n[1] > maxListing {
 		return cursor{}, bad
 	}
 	c := cursor{phase: int(n[0]), offset: int(n[1])}

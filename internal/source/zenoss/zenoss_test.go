@@ -67,10 +67,20 @@ type env struct {
 // client for it; edit adjusts the client's configuration.
 func setup(t *testing.T, v int, edit func(*Config)) env {
 	t.Helper()
+	return setupSandbox(t, v, nil, edit)
+}
+
+// setupSandbox is setup with sbEdit adjusting the sandbox's options.
+func setupSandbox(t *testing.T, v int, sbEdit func(*sandbox.Options), edit func(*Config)) env {
+	t.Helper()
 	clk := &clock{t: t0}
 	ny := newYork(t)
-	sb := sandbox.New(sandbox.Options{Username: testUser, Password: testPassword, APIKey: "cloud-key",
-		Version: sandbox.Version(v), Location: ny, Now: clk.Now})
+	opts := sandbox.Options{Username: testUser, Password: testPassword, APIKey: "cloud-key",
+		Version: sandbox.Version(v), Location: ny, Now: clk.Now}
+	if sbEdit != nil {
+		sbEdit(&opts)
+	}
+	sb := sandbox.New(opts)
 	hs := httptest.NewServer(sb)
 	t.Cleanup(hs.Close)
 	cfg := Config{URL: hs.URL, Username: testUser, Password: testPassword, Version: v, Location: ny, Retry: fastRetry}
@@ -173,9 +183,12 @@ func versionName(v int) string { return "zenoss" + string(rune('0'+v)) }
 // Each version's timestamps decode to the same UTC instants, to the
 // precision the version reports.
 func TestTimestampsByVersion(t *testing.T) {
-	for _, v := range versions {
-		t.Run(versionName(v), func(t *testing.T) {
-			e := setup(t, v, nil)
+	for _, tc := range []struct {
+		v, minor int
+	}{{4, 0}, {5, 0}, {5, 3}, {6, 0}} {
+		v := tc.v
+		t.Run(fmt.Sprintf("zenoss%d.%d", v, tc.minor), func(t *testing.T) {
+			e := setupSandbox(t, v, func(o *sandbox.Options) { o.Minor = tc.minor }, nil)
 			ctx := context.Background()
 			id := e.sb.AddEvent(sandbox.Occurrence{Device: "web01", Summary: "x", Severity: sandbox.SeverityError})
 			e.clk.Advance(90*time.Second + 333*time.Millisecond)
@@ -188,8 +201,8 @@ func TestTimestampsByVersion(t *testing.T) {
 			}
 
 			precision := e.c.Capabilities().TimePrecision
-			logPrecision := time.Second // local strings up to 5.x
-			if v == 6 {
+			logPrecision := time.Second // local strings up to 5.2
+			if v == 6 || (v == 5 && tc.minor >= 3) {
 				logPrecision = time.Millisecond
 			}
 			got, err := e.c.Get(ctx, id)
@@ -267,11 +280,13 @@ func TestListPaging(t *testing.T) {
 			t.Errorf("AsOf changed within a listing: %v then %v", pages[0].AsOf, p.AsOf)
 		}
 	}
-	if want := []int{3, 3, 1, 3, 1}; !slices.Equal(sizes, want) {
+	// A page that ends a phase is filled from the next: open 3, 3, then 1
+	// open and 2 closed, then 2 closed and the (empty) archive.
+	if want := []int{3, 3, 3, 2}; !slices.Equal(sizes, want) {
 		t.Errorf("page sizes = %v, want %v", sizes, want)
 	}
-	if n := e.sb.Faults().Count("EventsRouter.query"); n != 5 {
-		t.Errorf("the listing cost %d queries, want 5", n)
+	if n := e.sb.Faults().Count("EventsRouter.query"); n != 6 {
+		t.Errorf("the listing cost %d queries, want 6 (one more where a page spans two phases)", n)
 	}
 
 	// Events that arrive mid-listing land at the end, not in pages already read.
@@ -450,7 +465,9 @@ func TestIncidentRef(t *testing.T) {
 	ctx := context.Background()
 	id := e.sb.AddEvent(sandbox.Occurrence{Device: "web01", Summary: "x", Severity: sandbox.SeverityError})
 	ref := source.IncidentRef{IncidentID: "Q1ABCD", URL: "https://acme.pagerduty.com/incidents/Q1ABCD?x=1&y=2",
-		Created: time.Date(2024, 1, 15, 14, 31, 2, 123e6, time.FixedZone("CET", 3600)), ConnectorID: "PCONN1"}
+		Created: time.Date(2024, 1, 15, 14, 31, 2, 123e6, time.FixedZone("CET", 3600)), ConnectorID: "PCONN1",
+		DedupKey: "zenoss_prod/evid-1", State: "acknowledged",
+		IncidentUpdated: time.Date(2024, 1, 15, 14, 40, 0, 0, time.UTC), EventChanged: time.Date(2024, 1, 15, 14, 39, 59, 5e8, time.UTC)}
 	if err := e.c.SetIncidentRef(ctx, id, ref); err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +477,9 @@ func TestIncidentRef(t *testing.T) {
 	}
 	listed, _ := listAll(t, e.c, source.ListOptions{})
 	for name, r := range map[string]source.IncidentRef{"Get": got.Ref, "List": listed[0].Ref} {
-		if r.IncidentID != ref.IncidentID || r.URL != ref.URL || r.ConnectorID != ref.ConnectorID || !r.Created.Equal(ref.Created) {
+		want := ref
+		want.Created = ref.Created.UTC()
+		if r != want {
 			t.Errorf("%s read back %+v, want %+v", name, r, ref)
 		}
 	}
@@ -554,8 +573,10 @@ func TestPermissionDenied(t *testing.T) {
 	}
 	id := sb.AddEvent(sandbox.Occurrence{Device: "web01", Summary: "x", Severity: sandbox.SeverityError})
 	_, err = c.Acknowledge(context.Background(), id)
-	if !errors.Is(err, source.ErrAuth) || !strings.Contains(err.Error(), "Manage Events") {
-		t.Fatalf("want a permission error naming Manage Events, got %v", err)
+	// Zenoss >= 5 names the check function ("manage_events"), 4.x the
+	// permission ("Manage Events").
+	if !errors.Is(err, source.ErrAuth) || !strings.Contains(err.Error(), `requires "manage_events" permission`) {
+		t.Fatalf("want a permission error, got %v", err)
 	}
 }
 

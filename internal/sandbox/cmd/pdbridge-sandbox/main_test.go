@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,54 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Fatal("run did not return within 10s of cancel")
 	}
 	pw.Close()
+}
+
+// TestDefaultsAreAsStrictAsPagerDuty checks what the command serves by
+// default: PagerDuty's REST limit of 960 a minute enforced, events applied
+// after a delay, and From headers limited to account users (-user adds one).
+func TestDefaultsAreAsStrictAsPagerDuty(t *testing.T) {
+	cfg, err := parseConfig([]string{"-user", "Pd Bridge <bridge@example.com>", "-time-zone", "Europe/Paris"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.rateLimit != 960 || cfg.eventsRateLimit != 120 || cfg.eventDelay <= 0 || cfg.timeZone.String() != "Europe/Paris" {
+		t.Fatalf("defaults = rate %d, events %d, delay %v, zone %v", cfg.rateLimit, cfg.eventsRateLimit, cfg.eventDelay, cfg.timeZone)
+	}
+	srv := httptest.NewServer(handler(cfg))
+	defer srv.Close()
+	do := func(method, path, from, body string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Token token=t")
+		req.Header.Set("Content-Type", "application/json")
+		if from != "" {
+			req.Header.Set("From", from)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// An incident write as a user of the account gets past the From check
+	// (then fails on its empty body); as a stranger it is refused for that.
+	if _, body := do("POST", "/incidents", "bridge@example.com", `{"incident":{}}`); !strings.Contains(body, "Title can't be blank") {
+		t.Errorf("POST /incidents as the -user = %s, want the body's own errors", body)
+	}
+	if _, body := do("POST", "/incidents", "stranger@example.com", `{"incident":{}}`); !strings.Contains(body, "Requester User Not Found") {
+		t.Errorf("POST /incidents as a stranger = %s, want Requester User Not Found", body)
+	}
+	status := 0
+	for i := 0; i < 961 && status != http.StatusTooManyRequests; i++ {
+		status, _ = do("GET", "/abilities", "", "")
+	}
+	if status != http.StatusTooManyRequests {
+		t.Errorf("961 requests in a minute were all answered; want the 961st refused with 429")
+	}
+	for _, bad := range [][]string{{"-rate-limit", "-1"}, {"-time-zone", "Mars/Base"}, {"-user", "no-name@example.com"}} {
+		if _, err := parseConfig(bad, io.Discard); err == nil {
+			t.Errorf("parseConfig(%q) accepted it", bad)
+		}
+	}
 }
