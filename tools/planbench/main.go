@@ -10,15 +10,21 @@
 //	go run ./tools/planbench -scenario plan -connectors 200 -services 20
 //	go run ./tools/planbench -scenario plan -connectors 2000 -services 100
 //	go run ./tools/planbench -scenario apply -connectors 2000 -services 100
+//	go run ./tools/planbench -scenario burst -connectors 2000 -services 100
 //
 // plan: the connectors are applied (setup, not measured), then one
 // `terraform plan` is measured. apply: the sandbox enforces PagerDuty's 960
 // requests per minute with 429s (as PagerDuty answers past its limit), and
 // the `terraform apply` that creates every connector is measured, then the
 // `terraform plan` that follows it, within the same rate-limit windows.
+// burst: no Terraform; pdbridge's PagerDuty client reads a service once per
+// connector from ten goroutines (Terraform's parallelism), as fast as it
+// may, against the enforced limit: the pacing alone, at a rate a slow
+// machine's Terraform does not reach.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -53,7 +59,7 @@ const (
 )
 
 func main() {
-	scenario := flag.String("scenario", "plan", "plan (cost of one plan over existing connectors) or apply (creating them under an enforced rate limit)")
+	scenario := flag.String("scenario", "plan", "plan (cost of one plan over existing connectors), apply (creating them under an enforced rate limit) or burst (client reads as fast as allowed under the limit)")
 	connectors := flag.Int("connectors", 200, "number of pdbridge_connector resources")
 	services := flag.Int("services", 20, "number of PagerDuty services they are spread over")
 	kind := flag.String("source-kind", "zenoss", "source_kind of every connector")
@@ -77,7 +83,7 @@ func run(ctx context.Context, scenario, tf string, connectors, services int, kin
 	limit := 0
 	switch scenario {
 	case "plan":
-	case "apply":
+	case "apply", "burst":
 		limit = pagerDutyLimit
 	default:
 		return fmt.Errorf("unknown scenario %q", scenario)
@@ -89,6 +95,14 @@ func run(ctx context.Context, scenario, tf string, connectors, services int, kin
 
 	ids, err := createServices(ctx, srv.URL, sb, services)
 	if err != nil {
+		return err
+	}
+	if scenario == "burst" {
+		sb.Faults().ResetCounts()
+		statuses.reset()
+		start := time.Now()
+		err := burst(ctx, srv.URL, ids, connectors)
+		report(fmt.Sprintf("burst of service reads (sandbox enforcing %d requests/minute)", limit), connectors, services, "-", time.Since(start), sb.Faults().Counts(), statuses.snapshot())
 		return err
 	}
 	work, err := os.MkdirTemp("", "planbench-")
@@ -152,6 +166,46 @@ func createServices(ctx context.Context, url string, sb *pdsandbox.Server, n int
 		ids[i] = s.ID
 	}
 	return ids, nil
+}
+
+// burst reads services n times from ten goroutines, with the client's
+// default retries (a 429 waits for its reset).
+func burst(ctx context.Context, url string, services []string, n int) error {
+	c, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, EventsURL: url})
+	if err != nil {
+		return err
+	}
+	jobs := make(chan string)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range jobs {
+				if _, err := c.GetService(ctx, id); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range n {
+			select {
+			case jobs <- services[i%len(services)]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	return firstErr
 }
 
 func writeConfig(dir, url string, services []string, connectors int, kind string) error {
