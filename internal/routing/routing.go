@@ -385,6 +385,23 @@ type Decision struct {
 	Event       Event // the event after the rule's overrides
 }
 
+// ConnectorIDs are the connectors the transform can send to, in rule order.
+func (c *Compiled) ConnectorIDs() []string {
+	var out []string
+	add := func(id string) {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, r := range c.t.Rules {
+		add(r.RouteTo)
+	}
+	if c.t.CatchAll != nil {
+		add(c.t.CatchAll.RouteTo)
+	}
+	return out
+}
+
 // Routed reports whether the event is sent to a connector.
 func (d Decision) Routed() bool { return d.ConnectorID != "" }
 

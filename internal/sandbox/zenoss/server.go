@@ -437,6 +437,22 @@ func (s *Server) actAs(evid, user string, apply func(*event, string, int64) bool
 	return apply(e, user, now), nil
 }
 
+// WriteLog adds a note to an event's log as the given console user would in
+// the UI ("Add log"), stored as write_log stores it (clean_html from 5.0).
+func (s *Server) WriteLog(evid, user, message string) error {
+	if s.opts.Version >= Version5 {
+		message = cleanHTML(message)
+	}
+	now := s.lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[evid]
+	if !ok {
+		return fmt.Errorf("zenoss sandbox: no event %s", evid)
+	}
+	e.log = append(e.log, note{user: user, ms: now, message: message})
+	return nil
+}
+
 // SetStatus forces a live event's status, as zeneventd, aging or a clear
 // would (e.g. StatusAged, StatusSuppressed), bypassing the API's transition
 // rules: ZEP's own changes, audited without a user name. Like ZEP it cannot

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,7 @@ func (c *Client) List(ctx context.Context, opts source.ListOptions) (source.Page
 			if cur.phase != phaseOpen && (e.Status != source.StatusClosed || c.before(e.StatusChanged, opts.ChangedSince)) {
 				continue
 			}
+			e.URL = c.eventURL(e.ID)
 			page.Events = append(page.Events, e)
 		}
 		next := cur.offset + len(res.events)
@@ -203,7 +205,14 @@ func (c *Client) Get(ctx context.Context, id string) (source.Event, error) {
 	if err != nil {
 		return source.Event{}, fmt.Errorf("zenoss: EventsRouter.detail: %w", err)
 	}
+	e.URL = c.eventURL(e.ID)
 	return e, nil
+}
+
+// eventURL is the event's page in the console, as Zenoss links it in its
+// own notifications (Products/ZenModel/actions.py getEventUrl).
+func (c *Client) eventURL(id string) string {
+	return strings.TrimSuffix(c.endpoint, "/evconsole_router") + "/Events/viewDetail?evid=" + url.QueryEscape(id)
 }
 
 // Acknowledge implements source.Source.

@@ -483,6 +483,9 @@ func TestIncidentRef(t *testing.T) {
 			t.Errorf("%s read back %+v, want %+v", name, r, ref)
 		}
 	}
+	if want := e.hs.URL + "/zport/dmd/Events/viewDetail?evid=" + id; got.URL != want || listed[0].URL != want {
+		t.Errorf("event URL = %q (Get), %q (List), want %q", got.URL, listed[0].URL, want)
+	}
 	for k := range got.Details {
 		if strings.HasPrefix(k, "pdbridge.") {
 			t.Errorf("the reference should not be repeated in Details: %q", k)
