@@ -64,9 +64,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// OnRetry, when set, hears of every retry (the provider logs them).
 	OnRetry func(method, url string, status int, wait time.Duration)
-	// RequestsPerMinute caps the REST requests of every client with this
-	// token and API root in the process (0: DefaultRequestsPerMinute). The
-	// first client made for a token sets it.
+	// RequestsPerMinute, if positive, paces the REST requests of every
+	// client with this token and API root in the process to that many a
+	// minute (the provider's: DefaultRequestsPerMinute); the first client
+	// made for a token sets it. Zero does not pace, for tests whose
+	// sandboxes enforce no limit.
 	RequestsPerMinute int
 	// ShareReads serves integration reads from one read of their service,
 	// shared by every caller until a write on that service (see reads.go).
@@ -109,8 +111,11 @@ func New(cfg Config) (*Client, error) {
 	retrying := httpretry.NewClient(opts).Transport
 	// REST calls spend the token's budget; events have their own limits
 	// per routing key, so they are not paced with it.
-	opts.Pacer = pacerFor(apiURL, cfg.Token, cfg.RequestsPerMinute)
-	paced := httpretry.NewClient(opts).Transport
+	paced := retrying
+	if cfg.RequestsPerMinute > 0 {
+		opts.Pacer = pacerFor(apiURL, cfg.Token, cfg.RequestsPerMinute)
+		paced = httpretry.NewClient(opts).Transport
+	}
 	ua := firstNonEmpty(cfg.UserAgent, "terraform-provider-pdbridge")
 	rest := &http.Client{Transport: headers{next: paced, from: cfg.UserEmail, userAgent: ua}}
 	// The Events API authenticates by routing key and has no From.

@@ -27,12 +27,9 @@ var pacers = struct {
 }{m: map[[sha256.Size]byte]*httpretry.Pacer{}}
 
 // pacerFor returns the Pacer of a token on an API root, made with
-// perMinute (0: DefaultRequestsPerMinute) the first time it is asked for.
-// Tokens are kept hashed: the map outlives the clients.
+// perMinute the first time it is asked for. Tokens are kept hashed: the
+// map outlives the clients.
 func pacerFor(apiURL, token string, perMinute int) *httpretry.Pacer {
-	if perMinute <= 0 {
-		perMinute = DefaultRequestsPerMinute
-	}
 	key := sha256.Sum256([]byte(apiURL + "\x00" + token))
 	pacers.Lock()
 	defer pacers.Unlock()

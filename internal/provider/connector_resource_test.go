@@ -553,13 +553,17 @@ func TestAccConnectorWithoutAReadableVendorList(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 503}) },
+				PreConfig: func() {
+					sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 503})
+				},
 				Config:      connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
 				ExpectError: regexp.MustCompile(`(?s)Unable to look up PagerDuty's vendor "Zenoss".*503`),
 			},
 			{
-				PreConfig: func() { sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 403}) },
-				Config:    connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				PreConfig: func() {
+					sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 403})
+				},
+				Config: connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
 				Check: func(s *terraform.State) error {
 					a := s.RootModule().Resources[c].Primary.Attributes
 					i, err := sb.Client.GetIntegration(context.Background(), svc.ID, a["integration_id"])

@@ -153,7 +153,7 @@ func run(ctx context.Context, scenario, tf string, connectors, services int, kin
 // createServices makes the services the connectors go on, through the
 // sandbox's API (setup, not measured).
 func createServices(ctx context.Context, url string, sb *pdsandbox.Server, n int) ([]string, error) {
-	c, err := pagerduty.New(pagerduty.Config{Token: token, UserEmail: sb.DefaultUserEmail(), APIURL: url, EventsURL: url})
+	c, err := pagerduty.New(pagerduty.Config{Token: token, UserEmail: sb.DefaultUserEmail(), APIURL: url, EventsURL: url, RequestsPerMinute: pagerduty.DefaultRequestsPerMinute})
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func createServices(ctx context.Context, url string, sb *pdsandbox.Server, n int
 // burst reads services n times from ten goroutines, with the client's
 // default retries (a 429 waits for its reset).
 func burst(ctx context.Context, url string, services []string, n int) error {
-	c, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, EventsURL: url})
+	c, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, EventsURL: url, RequestsPerMinute: pagerduty.DefaultRequestsPerMinute})
 	if err != nil {
 		return err
 	}
