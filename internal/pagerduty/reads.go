@@ -95,7 +95,7 @@ func (r *serviceReads) service(ctx context.Context, c *Client, serviceID string)
 	case <-ctx.Done():
 		return serviceIntegrations{}, fmt.Errorf("reading the integrations of service %s: %w", serviceID, ctx.Err())
 	case res := <-ch:
-		s := res.Val.(serviceIntegrations)
+		s, _ := res.Val.(serviceIntegrations) // the only type the call returns
 		return s, s.err
 	}
 }

@@ -72,7 +72,8 @@ func (c *Client) vendorList(ctx context.Context) ([]Vendor, error) {
 		if res.Err != nil {
 			return nil, res.Err
 		}
-		return res.Val.([]Vendor), nil
+		list, _ := res.Val.([]Vendor) // the only type the call returns
+		return list, nil
 	}
 }
 

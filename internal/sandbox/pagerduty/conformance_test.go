@@ -820,11 +820,11 @@ func TestConformance(t *testing.T) {
 		t.Fatalf("ListVendors = %+v, %v", vendors, err)
 	}
 	prometheus := raw.want(200, "GET", "/vendors?query=prometheus", nil, nil)
-	found, _ := prometheus["vendors"].([]any)
+	found := objects(prometheus, "vendors")
 	if len(found) != 1 {
 		t.Fatalf("GET /vendors?query=prometheus = %v", prometheus)
 	}
-	promID := str(found[0].(map[string]any), "id")
+	promID := str(found[0], "id")
 	vendorInteg := raw.want(201, "POST", "/services/"+svc.ID+"/integrations", map[string]any{"integration": map[string]any{
 		"type": "events_api_v2_inbound_integration", "name": "alertmanager",
 		"vendor": map[string]any{"id": promID, "type": "vendor_reference"}}}, nil)

@@ -9,6 +9,17 @@ import (
 	pd "github.com/PagerDuty/go-pagerduty"
 )
 
+// objects returns the objects of a list in a response body.
+func objects(body map[string]any, key string) []map[string]any {
+	list, _ := body[key].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		out = append(out, m)
+	}
+	return out
+}
+
 func TestVendorsArePagedAndFilteredByName(t *testing.T) {
 	e := newEnv(t)
 	var names []string
@@ -17,8 +28,8 @@ func TestVendorsArePagedAndFilteredByName(t *testing.T) {
 		if page["limit"] != float64(100) {
 			t.Fatalf("limit %v: PagerDuty caps it at 100", page["limit"])
 		}
-		for _, v := range page["vendors"].([]any) {
-			names = append(names, str(v.(map[string]any), "name"))
+		for _, v := range objects(page, "vendors") {
+			names = append(names, str(v, "name"))
 		}
 		if page["more"] != true {
 			break
@@ -27,8 +38,8 @@ func TestVendorsArePagedAndFilteredByName(t *testing.T) {
 	if len(names) != len(vendorList) || len(names) <= 100 {
 		t.Fatalf("paged through %d vendors, want all %d (more than one page)", len(names), len(vendorList))
 	}
-	got := e.raw.want(200, "GET", "/vendors?query=ELASTIC", nil, nil)["vendors"].([]any)
-	if len(got) != 1 || str(got[0].(map[string]any), "id") != "PULN1LU" {
+	got := objects(e.raw.want(200, "GET", "/vendors?query=ELASTIC", nil, nil), "vendors")
+	if len(got) != 1 || str(got[0], "id") != "PULN1LU" {
 		t.Fatalf("query=ELASTIC found %v", got)
 	}
 	e.raw.want(400, "GET", "/vendors?offset=9950&limit=100", nil, nil) // offset+limit > 10,000
