@@ -29,6 +29,9 @@ type Source struct {
 	AllowInsecureHTTP  bool
 	Timeout            time.Duration
 	TimeZone           *time.Location // how the console writes local times (Zenoss 4.x)
+	// Version is the console's major version where its API differs by
+	// version (Zenoss 4, 5 or 6); 0 is the newest.
+	Version int
 }
 
 // FieldError is a problem with one attribute of a source.

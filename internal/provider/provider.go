@@ -417,6 +417,7 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 		// Building a client from half a configuration would fall back to
 		// PagerDuty's production endpoints (and send the token there).
 		data.pagerdutyErr = fmt.Errorf("its settings %s are not known until apply; PagerDuty is reached only once they are", strings.Join(unknown, ", "))
+		data.sourcesUnknown = true
 		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ActionData = data, data, data, data
 		return
 	}
@@ -455,6 +456,8 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 		}
 	}
 	data.pagerduty, data.pagerdutyErr = pagerduty.New(cfg)
+	data.retry = cfg.Retry
+	data.sourcesUnknown = m.Sources.IsUnknown()
 	for name, s := range m.sources(ctx) {
 		src := sourceFrom(name, s)
 		src.Timeout = durationOr(s.Timeout, 30*time.Second)
@@ -490,17 +493,17 @@ func durationOr(v types.String, def time.Duration) time.Duration {
 }
 
 func (p *PdbridgeProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewConnectorResource, NewRoutingTransformResource}
+	return []func() resource.Resource{NewConnectorResource, NewRoutingTransformResource, NewSyncSettingsResource}
 }
 
 func (p *PdbridgeProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewServiceDataSource, NewRouteDataSource}
+	return []func() datasource.DataSource{NewServiceDataSource, NewRouteDataSource, NewReconciliationDataSource}
 }
 
 func (p *PdbridgeProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{NewEventEphemeralResource}
+	return []func() ephemeral.EphemeralResource{NewEventEphemeralResource, NewSyncRunEphemeralResource}
 }
 
 func (p *PdbridgeProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{NewEventAction, NewChangeEventAction}
+	return []func() action.Action{NewEventAction, NewChangeEventAction, NewSyncRunAction}
 }

@@ -3,10 +3,12 @@ package provider
 import (
 	"fmt"
 	"net/mail"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 )
 
@@ -17,6 +19,10 @@ type providerData struct {
 	pagerduty    *pagerduty.Client
 	pagerdutyErr error // why there is no client; reported only by objects that need one
 	sources      map[string]config.Source
+	// sourcesUnknown: the sources map is not known yet (plan time).
+	sourcesUnknown bool
+	// retry is the provider's retry policy, for the sources too.
+	retry httpretry.Policy
 }
 
 // PagerDuty returns the REST client, or a diagnostic saying why there is none.
@@ -85,3 +91,6 @@ func checkEmail(s string) error {
 	}
 	return nil
 }
+
+// now is the provider's clock.
+func (d *providerData) now() time.Time { return time.Now() }

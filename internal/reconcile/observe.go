@@ -58,29 +58,25 @@ func Observe(ctx context.Context, s Settings, src source.Source, pd PagerDuty, n
 	for _, inc := range open {
 		snap.Open[inc.ID] = inc
 	}
-	for _, id := range routedServices(s.Routing) {
-		svc, err := pd.GetService(ctx, id)
-		if err != nil {
-			if pagerduty.IsNotFound(err) {
-				continue // a connector on a deleted service: routing to it fails when it is used
-			}
-			return nil, Plan{}, fmt.Errorf("reading service %s: %w", id, err)
-		}
-		snap.Services[id] = *svc
-	}
-	if snap.Windows, err = pd.OngoingMaintenance(ctx); err != nil {
-		return nil, Plan{}, fmt.Errorf("reading PagerDuty's maintenance windows: %w", err)
-	}
-	if email := pd.UserEmail(); email != "" {
-		if snap.Self, err = pd.FindUserByEmail(ctx, email); err != nil {
-			return nil, Plan{}, fmt.Errorf("finding the user the sync writes as (user_email %s): %w", email, err)
-		}
-	}
 	var plan Plan
 	for round := 0; round < maxRounds; round++ {
 		plan = s.Plan(snap)
 		if plan.Missing.Empty() {
 			return snap, plan, nil
+		}
+		if plan.Missing.Services {
+			if err := loadServices(ctx, s, pd, snap); err != nil {
+				return nil, Plan{}, err
+			}
+		}
+		if plan.Missing.Self {
+			if email := pd.UserEmail(); email != "" {
+				var err error
+				if snap.Self, err = pd.FindUserByEmail(ctx, email); err != nil {
+					return nil, Plan{}, fmt.Errorf("finding the user the sync writes as (user_email %s): %w", email, err)
+				}
+			}
+			snap.Loaded.Self = true
 		}
 		if err := fetch(ctx, src, pd, snap, plan.Missing); err != nil {
 			return nil, Plan{}, err
@@ -89,9 +85,29 @@ func Observe(ctx context.Context, s Settings, src source.Source, pd PagerDuty, n
 	return snap, s.Plan(snap), nil
 }
 
+// loadServices reads the routed services and the maintenance windows in force.
+func loadServices(ctx context.Context, s Settings, pd PagerDuty, snap *Snapshot) error {
+	for _, id := range routedServices(s.Routing) {
+		svc, err := pd.GetService(ctx, id)
+		if err != nil {
+			if pagerduty.IsNotFound(err) {
+				continue // a connector on a deleted service: sending through it fails and says so
+			}
+			return fmt.Errorf("reading service %s: %w", id, err)
+		}
+		snap.Services[id] = *svc
+	}
+	var err error
+	if snap.Windows, err = pd.OngoingMaintenance(ctx); err != nil {
+		return fmt.Errorf("reading PagerDuty's maintenance windows: %w", err)
+	}
+	snap.Loaded.Services = true
+	return nil
+}
+
 // listEvents reads the open events and those closed within the lookback.
 func listEvents(ctx context.Context, src source.Source, s Settings, snap *Snapshot) error {
-	opts := source.ListOptions{ChangedSince: snap.Now.Add(-s.Lookback)}
+	opts := source.ListOptions{ChangedSince: snap.Now.Add(-s.Lookback), PageSize: 1000}
 	seen := map[string]int{}
 	for range 100000 {
 		page, err := src.List(ctx, opts)

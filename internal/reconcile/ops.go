@@ -1,6 +1,9 @@
 package reconcile
 
 import (
+	"slices"
+	"sort"
+
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 )
@@ -33,6 +36,14 @@ const (
 var Kinds = []Kind{AnnotateEvent, CreateIncident, Associate, Link, AcknowledgeIncident, UnacknowledgeIncident, ReopenIncident,
 	ResolveIncident, ResolveAlerts, CopyNoteToIncident, ReopenEvent, UnacknowledgeEvent, AcknowledgeEvent, CloseEvent,
 	CopyLogToEvent, Watermark}
+
+// InOrder returns ops in the order the executor applies them (kind by kind,
+// as Kinds lists them).
+func InOrder(ops []Op) []Op {
+	out := slices.Clone(ops)
+	sort.SliceStable(out, func(i, j int) bool { return slices.Index(Kinds, out[i].Kind) < slices.Index(Kinds, out[j].Kind) })
+	return out
+}
 
 // Op is one operation of a plan.
 type Op struct {

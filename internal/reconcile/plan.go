@@ -207,6 +207,10 @@ func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef
 		p.missing.Incidents[incidentID] = true
 		return
 	}
+	if !p.snap.Loaded.Services {
+		p.missing.Services = true // the line names the service
+		return
+	}
 	if ref.ConnectorID == "" || ref.DedupKey == "" {
 		if ev, err := p.s.outgoing(e); err == nil && p.s.Routing != nil {
 			if d, err := p.s.Routing.Route(ev); err == nil {
@@ -292,6 +296,10 @@ func (p *planner) create(e source.Event, pinned *source.IncidentRef) {
 	if err != nil {
 		p.annotate(e, "", "No PagerDuty incident: "+err.Error()+" "+marker("error", shortHash(err.Error())), "routing cannot render the event")
 		p.skip("cannot_send")
+		return
+	}
+	if !p.snap.Loaded.Services {
+		p.missing.Services = true
 		return
 	}
 	if pinned != nil {
@@ -646,7 +654,7 @@ func (p *planner) pair(incidentID string, events []source.Event, sweep map[strin
 		}
 	}
 	since := p.logSince(inc, events)
-	if _, ok := p.snap.Logs[inc.ID]; !ok && (v.changedI || v.changedE) {
+	if _, ok := p.snap.Logs[inc.ID]; !ok && v.changedI {
 		p.missing.log(inc.ID, since)
 		complete = false
 	}
@@ -986,7 +994,11 @@ func verb(k Kind) string {
 // copyLog copies the incident's log entries into the events' logs, each
 // once, never the sync's own.
 func (p *planner) copyLog(v pairView) {
-	if !p.s.CopyIncidentLogToEvent || p.s.Direction == ToPagerDuty || !p.snap.Caps.AppendLog {
+	if !p.s.CopyIncidentLogToEvent || p.s.Direction == ToPagerDuty || !p.snap.Caps.AppendLog || len(p.snap.Logs[v.inc.ID]) == 0 {
+		return
+	}
+	if !p.snap.Loaded.Self {
+		p.missing.Self = true
 		return
 	}
 	for _, le := range p.snap.Logs[v.inc.ID] {

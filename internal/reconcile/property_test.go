@@ -188,14 +188,14 @@ func TestACutAfterAnyOperationConvergesToTheSameEnd(t *testing.T) {
 		sc := generate(seed)
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			ref, refIDs := sc.build(t)
-			ops := ordered(ref.plan().Ops)
+			ops := InOrder(ref.plan().Ops)
 			t.Logf("%s: %d operations to cut", sc, len(ops))
 			ref.settle(6)
 			want := ref.state(refIDs)
 			for k := 0; k < len(ops); k++ {
 				w, ids := sc.build(t)
 				plan := w.plan()
-				prefix := ordered(plan.Ops)[:min(k, len(plan.Ops))]
+				prefix := InOrder(plan.Ops)[:min(k, len(plan.Ops))]
 				x := &Executor{Source: w.src, PD: w.sync}
 				x.Execute(context.Background(), Plan{Ops: prefix})
 				w.settle(6)
@@ -211,13 +211,6 @@ func TestACutAfterAnyOperationConvergesToTheSameEnd(t *testing.T) {
 			}
 		})
 	}
-}
-
-// ordered is ops in the order the executor applies them.
-func ordered(ops []Op) []Op {
-	out := slices.Clone(ops)
-	sort.SliceStable(out, func(i, j int) bool { return slices.Index(Kinds, out[i].Kind) < slices.Index(Kinds, out[j].Kind) })
-	return out
 }
 
 // markers summarises log lines by their marker, which names what they

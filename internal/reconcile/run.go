@@ -67,6 +67,18 @@ func Run(ctx context.Context, s Settings, src source.Source, pd PagerDuty, o Opt
 		rep.Plan, rep.Passes = plan, 1
 		return rep, err
 	}
+	// A pass with nothing to do writes nothing and needs no lock; one with
+	// work takes the lock and observes again under it, since another pass
+	// may have done the work in between.
+	first, firstPlan, err := Observe(ctx, s, src, pd, now())
+	if err != nil {
+		return rep, err
+	}
+	rep.Plan, rep.Passes = firstPlan, 1
+	if len(firstPlan.Ops) == 0 {
+		say("%d open incidents, %d events: in sync", len(first.Open), len(first.Events))
+		return rep, nil
+	}
 	if !o.NoLock {
 		ep, err := lockPolicy(ctx, s, pd)
 		if err != nil {
@@ -93,7 +105,7 @@ func Run(ctx context.Context, s Settings, src source.Source, pd PagerDuty, o Opt
 		}
 		if pass == 1 {
 			rep.Plan = plan
-			say("%d open incidents, %d events; %d operations to do", len(snap.Open), len(snap.Events), plan.Pending())
+			say("%d open incidents, %d events: %d operations to do", len(snap.Open), len(snap.Events), plan.Pending())
 		}
 		rep.Passes = pass
 		res := x.Execute(ctx, plan)

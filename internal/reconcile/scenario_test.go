@@ -496,6 +496,7 @@ func TestTwoRunsAtOnceDoNotDuplicate(t *testing.T) {
 
 func TestAStaleLockIsBroken(t *testing.T) {
 	w := newWorld(t, nil)
+	w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical) // work to do, so the run wants the lock
 	ep := w.pd.DefaultEscalationPolicyID()
 	if _, err := Acquire(context.Background(), w.sync, "zenoss_prod", ep, w.clock.Now(), time.Minute); err != nil {
 		t.Fatal(err) // a pass that then dies without releasing it

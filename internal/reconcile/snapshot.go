@@ -39,13 +39,17 @@ type Snapshot struct {
 	// Alerts are incidents' alerts, by incident id.
 	Alerts map[string][]pagerduty.Alert
 
-	// Services are the services routing can send to, by id.
+	// Services are the services routing can send to, by id, and Windows the
+	// maintenance windows in force, once Loaded.Services: a pass reads them
+	// only when it has an event to send or a pair to announce.
 	Services map[string]pagerduty.Service
 	// Windows are the maintenance windows in force.
 	Windows []pagerduty.MaintenanceWindow
 	// Self is the PagerDuty user the sync writes as: its log entries and
-	// notes are never copied back.
-	Self pagerduty.User
+	// notes are never copied back. Read once Loaded.Self: a pass reads it
+	// only when it copies an incident's log.
+	Self   pagerduty.User
+	Loaded struct{ Services, Self bool }
 }
 
 // NewSnapshot returns an empty snapshot at now.
@@ -83,6 +87,9 @@ type Missing struct {
 	Logs      map[string]time.Time // log entries since
 	Notes     map[string]bool
 	Alerts    map[string]bool
+	// Services asks for the routed services and the maintenance windows;
+	// Self for the user the sync writes as.
+	Services, Self bool
 }
 
 func newMissing() Missing {
@@ -92,7 +99,7 @@ func newMissing() Missing {
 
 // Empty reports whether nothing is missing.
 func (m Missing) Empty() bool {
-	return len(m.Events)+len(m.Incidents)+len(m.Keys)+len(m.Logs)+len(m.Notes)+len(m.Alerts) == 0
+	return len(m.Events)+len(m.Incidents)+len(m.Keys)+len(m.Logs)+len(m.Notes)+len(m.Alerts) == 0 && !m.Services && !m.Self
 }
 
 func (m Missing) log(incidentID string, since time.Time) {
