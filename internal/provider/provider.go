@@ -433,6 +433,11 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 		UserAgent: "terraform-provider-pdbridge/" + p.version,
 		Timeout:   durationOr(m.RequestTimeout, 30*time.Second),
 		Retry:     httpretry.DefaultPolicy,
+		// Resources read in one run share reads of their service (plans
+		// cost a call per service, not per connector), and every object
+		// of the process spends one budget below PagerDuty's limit.
+		ShareReads:        true,
+		RequestsPerMinute: pagerduty.DefaultRequestsPerMinute,
 		OnRetry: func(method, url string, status int, wait time.Duration) {
 			tflog.Warn(ctx, "retrying PagerDuty request", map[string]any{"method": method, "url": url, "status": status, "wait": wait.String()})
 		},

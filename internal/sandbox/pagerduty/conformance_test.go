@@ -647,7 +647,7 @@ func (v *validator) finish(t *testing.T, wantOps []string) {
 var everyOperation = []string{
 	"listAbilities", "listUsers", "getCurrentUser", "listEscalationPolicies", "getEscalationPolicy",
 	"listServices", "createService", "getService", "updateService", "deleteService",
-	"createServiceIntegration", "getServiceIntegration", "updateServiceIntegration",
+	"createServiceIntegration", "getServiceIntegration", "updateServiceIntegration", "listVendors",
 	"listIncidents", "createIncident", "updateIncidents", "getIncident", "updateIncident",
 	"listIncidentNotes", "createIncidentNote", "listIncidentLogEntries", "listLogEntries", "getLogEntry",
 	"listMaintenanceWindows", "createMaintenanceWindow", "getMaintenanceWindow", "updateMaintenanceWindow", "deleteMaintenanceWindow",
@@ -813,6 +813,27 @@ func TestConformance(t *testing.T) {
 		t.Fatalf("ListServices = %+v, %v", list, err)
 	}
 	raw.want(200, "GET", "/services?sort_by=name:desc&total=true&limit=1", nil, nil)
+	// Vendors: paged like every list; an integration made for one names it
+	// and takes its type; an unknown vendor is refused.
+	vendors, err := client.ListVendorsWithContext(ctx, pd.ListVendorOptions{Limit: 100, Offset: 100, Total: true})
+	if err != nil || len(vendors.Vendors) != 100 || !vendors.More || vendors.Offset != 100 {
+		t.Fatalf("ListVendors = %+v, %v", vendors, err)
+	}
+	prometheus := raw.want(200, "GET", "/vendors?query=prometheus", nil, nil)
+	found := objects(prometheus, "vendors")
+	if len(found) != 1 {
+		t.Fatalf("GET /vendors?query=prometheus = %v", prometheus)
+	}
+	promID := str(found[0], "id")
+	vendorInteg := raw.want(201, "POST", "/services/"+svc.ID+"/integrations", map[string]any{"integration": map[string]any{
+		"type": "events_api_v2_inbound_integration", "name": "alertmanager",
+		"vendor": map[string]any{"id": promID, "type": "vendor_reference"}}}, nil)
+	if got := obj(vendorInteg, "integration"); str(got, "type") != "generic_events_api_inbound_integration" || str(obj(got, "vendor"), "summary") != "Prometheus" {
+		t.Fatalf("integration made for the Prometheus vendor = %v", got)
+	}
+	raw.want(400, "POST", "/services/"+svc.ID+"/integrations", map[string]any{"integration": map[string]any{
+		"type": "events_api_v2_inbound_integration", "vendor": map[string]any{"id": "PNOSUCH", "type": "vendor_reference"}}}, nil)
+	raw.want(204, "DELETE", "/services/"+svc.ID+"/integrations/"+str(obj(vendorInteg, "integration"), "id"), nil, nil)
 	svc2Integ := raw.want(201, "POST", "/services/"+otherID+"/integrations", map[string]any{"integration": map[string]any{
 		"type": "events_api_v2_inbound_integration", "name": "billing events", "service": map[string]any{"id": otherID, "type": "service_reference"}}}, nil)
 	otherIntegID := str(obj(svc2Integ, "integration"), "id")

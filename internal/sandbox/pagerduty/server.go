@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	rest("GET /services/{id}/integrations/{integration_id}", getIntegration)
 	rest("PUT /services/{id}/integrations/{integration_id}", updateIntegration)
 	rest("DELETE /services/{id}/integrations/{integration_id}", deleteIntegration)
+	rest("GET /vendors", listVendors)
 
 	rest("GET /incidents", listIncidents)
 	rest("POST /incidents", createIncident)
