@@ -150,19 +150,17 @@ func (w *world) passAllowingFailures() Report {
 
 // settle moves the clock past the Events API's delay and runs passes
 // until one has nothing to do (at most n).
-func (w *world) settle(n int) []Report {
+func (w *world) settle(n int) {
 	w.t.Helper()
-	var reps []Report
+	var last Report
 	for range n {
 		w.clock.Advance(eventDelay + time.Second)
-		rep := w.pass()
-		reps = append(reps, rep)
-		if rep.Plan.Pending() == 0 {
-			return reps
+		last = w.pass()
+		if last.Plan.Pending() == 0 {
+			return
 		}
 	}
-	w.t.Fatalf("still %d operations to do after %d passes:\n%s", reps[len(reps)-1].Plan.Pending(), n, Describe(reps[len(reps)-1].Plan.Ops))
-	return reps
+	w.t.Fatalf("still %d operations to do after %d passes:\n%s", last.Plan.Pending(), n, Describe(last.Plan.Ops))
 }
 
 // plan observes and plans without writing.

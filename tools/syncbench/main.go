@@ -93,7 +93,6 @@ type rig struct {
 	sync     *pagerduty.Client
 	src      *zenoss.Client
 	settings reconcile.Settings
-	zCalls   *atomic.Int64
 }
 
 func newRig(n int) (*rig, func(), error) {
@@ -121,8 +120,8 @@ func newRig(n int) (*rig, func(), error) {
 		return nil, stop, err
 	}
 	noScan := int64(0)
-	max := int64(n)
-	settings, errs := reconcile.Parse(reconcile.Input{Source: "zenoss_prod", NoteScanPerPass: &noScan, MaxEventsPerPass: &max,
+	all := int64(n)
+	settings, errs := reconcile.Parse(reconcile.Input{Source: "zenoss_prod", NoteScanPerPass: &noScan, MaxEventsPerPass: &all,
 		Routing: &routing.Transform{CatchAll: &routing.CatchAll{RouteTo: svc.ID + "/" + in.ID}}})
 	if len(errs) > 0 {
 		return nil, stop, fmt.Errorf("settings: %v", errs)

@@ -55,7 +55,11 @@ func (q timerQueue) Less(i, j int) bool {
 	return q[i].seq < q[j].seq
 }
 func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *timerQueue) Push(x any)   { *q = append(*q, x.(timer)) }
+func (q *timerQueue) Push(x any) {
+	if t, ok := x.(timer); ok {
+		*q = append(*q, t)
+	}
+}
 func (q *timerQueue) Pop() any {
 	old := *q
 	t := old[len(old)-1]
@@ -87,7 +91,9 @@ func (st *state) advance(now time.Time) {
 		}
 		switch {
 		case len(st.timers) > 0 && !tAt.After(now) && (len(st.queued) == 0 || !eAt.Before(tAt)):
-			st.fire(heap.Pop(&st.timers).(timer))
+			if t, ok := heap.Pop(&st.timers).(timer); ok {
+				st.fire(t)
+			}
 		case len(st.queued) > 0 && !eAt.After(now):
 			q := st.queued[0]
 			st.queued[0] = nil
@@ -123,7 +129,6 @@ func (st *state) fire(t timer) {
 		}
 	}
 }
-
 
 // Settle waits, on the real clock and at most until ctx ends, until every
 // accepted alert event has been applied, so that a test can read the

@@ -147,7 +147,8 @@ func TestIncidentKeys(t *testing.T) {
 		t.Errorf("second open incident with the key = %d %v", code, out)
 	}
 	// The event's dedup key is not an incident_key: a REST incident may use it.
-	body["incident"].(map[string]any)["incident_key"] = "evt-1"
+	body["incident"] = map[string]any{"type": "incident", "title": "manual",
+		"service": map[string]any{"id": svc, "type": "service_reference"}, "incident_key": "evt-1"}
 	e.raw.want(201, "POST", "/incidents", body, hdr{"From": from})
 }
 
