@@ -3,10 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,12 +49,21 @@ type sandbox struct {
 	*pdsandbox.Server
 	URL    string
 	Client *pagerduty.Client
+
+	mu       sync.Mutex
+	arrivals map[string][]time.Time // by "METHOD /path"
 }
 
 func startSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := pdsandbox.New(pdsandbox.Options{Token: testToken})
-	srv := httptest.NewServer(sb)
+	s := &sandbox{Server: pdsandbox.New(pdsandbox.Options{Token: testToken}), arrivals: map[string][]time.Time{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		route := r.Method + " " + r.URL.Path
+		s.arrivals[route] = append(s.arrivals[route], time.Now())
+		s.mu.Unlock()
+		s.Server.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	c, err := pagerduty.New(pagerduty.Config{
 		Token: testToken, UserEmail: testEmail, APIURL: srv.URL, EventsURL: srv.URL,
@@ -60,7 +72,16 @@ func startSandbox(t *testing.T) *sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sandbox{Server: sb, URL: srv.URL, Client: c}
+	s.URL, s.Client = srv.URL, c
+	return s
+}
+
+// arrivedAt says when each request to route ("METHOD /path") reached the
+// sandbox, refused ones (such as an injected 429) included.
+func (s *sandbox) arrivedAt(route string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.arrivals[route])
 }
 
 // service creates a service in the sandbox through its API.
