@@ -369,16 +369,6 @@ func checkRegionEventsHost(m providerModel) diag.Diagnostics {
 	return diags
 }
 
-// attrError reports a provider-configuration error against its attribute and
-// names the attribute in the text too: Terraform can point only at the
-// provider block when the value sits inside a map or object literal.
-func attrError(diags *diag.Diagnostics, at path.Path, summary, detail string) {
-	diags.AddAttributeError(at, summary, at.String()+": "+detail)
-}
-
-// known is true for a value that is set and known at this point of the plan.
-func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
 func checkDuration(diags *diag.Diagnostics, at path.Path, v types.String) {
 	if !known(v) {
 		return
