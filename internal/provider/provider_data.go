@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"net/mail"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -76,12 +75,4 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return d
-}
-
-func checkEmail(s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return fmt.Errorf("%q is not an email address (PagerDuty requires the email of a user in the account)", s)
-	}
-	return nil
 }

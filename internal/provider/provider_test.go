@@ -313,3 +313,62 @@ resource "pdbridge_connector" "k" {
 		},
 	})
 }
+
+// Values known only at apply (from another resource) are checked by the same
+// rules once known, before anything is created.
+func TestAccProviderChecksValuesKnownOnlyAtApply(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "late checks")
+	config := func(timeout, timeZone string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "late" {
+  input = { timeout = %[5]q, sources = { am = { kind = "alertmanager", url = "https://am.example.com", time_zone = %[6]q } } }
+}
+provider "pdbridge" {
+  token           = %[2]q
+  user_email      = %[3]q
+  api_url         = %[1]q
+  events_url      = %[1]q
+  request_timeout = terraform_data.late.output.timeout
+  sources         = terraform_data.late.output.sources
+}
+resource "pdbridge_connector" "c" {
+  name        = "late"
+  service_id  = %[4]q
+  source_kind = "alertmanager"
+}`, sb.URL, testToken, testEmail, svc.ID, timeout, timeZone)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("soon", "UTC"), ExpectError: regexp.MustCompile(`(?s)Invalid Duration.*request_timeout: "soon" is not a duration`)},
+			{Config: config("5s", "Mars/Olympus"), ExpectError: regexp.MustCompile(`(?s)Unknown Time Zone.*sources\["am"\]\.time_zone: "Mars/Olympus"`)},
+		},
+	})
+	if n := sb.Faults().Count("POST /services/{id}/integrations"); n != 0 {
+		t.Errorf("%d integrations created by a provider with bad settings", n)
+	}
+}
+
+// Validation never sees the environment's defaults: Configure checks them.
+func TestAccProviderChecksTheEmailFromTheEnvironment(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "env email")
+	t.Setenv("PAGERDUTY_USER_EMAIL", "bridge")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "pdbridge" {
+  token   = %q
+  api_url = %q
+}
+data "pdbridge_service" "s" {
+  id = %q
+}`, testToken, sb.URL, svc.ID),
+			ExpectError: regexp.MustCompile(`(?s)Invalid User Email.*user_email: "bridge" is not an email`),
+		}},
+	})
+}
