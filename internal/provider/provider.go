@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 )
@@ -35,11 +36,17 @@ var (
 // PdbridgeProvider is the pdbridge provider.
 type PdbridgeProvider struct {
 	version string
+	clock   clock.Clock // handed to every object; tests set it
 }
 
 // New returns the provider factory for a release version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &PdbridgeProvider{version: version} }
+	return newWithClock(version, clock.System)
+}
+
+// newWithClock is New with the clock every object takes "now" from.
+func newWithClock(version string, c clock.Clock) func() provider.Provider {
+	return func() provider.Provider { return &PdbridgeProvider{version: version, clock: c} }
 }
 
 func (p *PdbridgeProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -193,7 +200,7 @@ func (p *PdbridgeProvider) Configure(ctx context.Context, req provider.Configure
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{version: p.version, sources: map[string]config.Source{}}
+	data := &providerData{version: p.version, clock: p.clock, sources: map[string]config.Source{}}
 	if unknown := m.unknownSettings(); len(unknown) > 0 {
 		// Building a client from half a configuration would fall back to
 		// PagerDuty's production endpoints (and send the token there).

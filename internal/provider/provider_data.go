@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 )
@@ -13,6 +14,7 @@ import (
 // ephemeral resource and action.
 type providerData struct {
 	version      string
+	clock        clock.Clock // where objects take "now" from (the reconcile planner will)
 	pagerduty    *pagerduty.Client
 	pagerdutyErr error // why there is no client; reported only by objects that need one
 	sources      map[string]config.Source

@@ -13,10 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
@@ -371,4 +375,35 @@ data "pdbridge_service" "s" {
 			ExpectError: regexp.MustCompile(`(?s)Invalid User Email.*user_email: "bridge" is not an email`),
 		}},
 	})
+}
+
+// Every object gets the provider's clock with its data, so that what reasons
+// about "now" can be tested with a fake one.
+func TestProviderHandsItsClockToEveryObject(t *testing.T) {
+	t.Parallel()
+	fake := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	p := newWithClock("test", fake)()
+	ctx := context.Background()
+	var s provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &s)
+	typ := s.Schema.Type().TerraformType(ctx)
+	config := tfObject(mustType[tftypes.Object](typ), map[string]tftypes.Value{"token": tfString(testToken), "api_url": tfString("http://127.0.0.1:1")})
+	var resp provider.ConfigureResponse
+	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: s.Schema, Raw: config}}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("configure: %v", resp.Diagnostics)
+	}
+	for name, data := range map[string]any{"resources": resp.ResourceData, "data sources": resp.DataSourceData,
+		"ephemeral resources": resp.EphemeralResourceData, "actions": resp.ActionData} {
+		d, ok := data.(*providerData)
+		if !ok {
+			t.Fatalf("%s got %T", name, data)
+		}
+		if d.clock != fake {
+			t.Errorf("%s got clock %v, not the provider's", name, d.clock)
+		}
+	}
+	if got := New("test")().(*PdbridgeProvider).clock; got != clock.System {
+		t.Errorf("a released provider's clock is %v, not the system's", got)
+	}
 }
