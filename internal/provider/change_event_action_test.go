@@ -140,6 +140,7 @@ func TestChangeEventActionSchema(t *testing.T) {
 // With Terraform 1.14 or later, every apply that changes the release marks
 // the service's timeline.
 func TestAccChangeEventActionAfterApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "deploys")
 	config := func(version string) string {
@@ -175,7 +176,7 @@ action "pdbridge_change_event" "deployed" {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -38,6 +38,7 @@ func captureIDs(serviceID, integrationID *string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorLifecycle(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Unix team")
 	var serviceID, integrationID string
@@ -49,7 +50,7 @@ func TestAccConnectorLifecycle(t *testing.T) {
 	}
 	var writesBefore int
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -159,9 +160,10 @@ func TestAccConnectorLifecycle(t *testing.T) {
 }
 
 func TestAccConnectorMovesToAnotherService(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	a, b := sb.service(t, "A"), sb.service(t, "B")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -180,12 +182,13 @@ func TestAccConnectorMovesToAnotherService(t *testing.T) {
 }
 
 func TestAccConnectorRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "bad input")
 	step := func(config, want string) resource.TestStep {
 		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -197,11 +200,13 @@ func TestAccConnectorRejectsBadInput(t *testing.T) {
 }
 
 func TestAccConnectorImportRejectsOtherIDForms(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "import")
 	for _, id := range []string{"PINT1", svc.ID + ".PINT1", svc.ID + "/PINT1/extra", "/PINT1"} {
 		t.Run(id, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -232,6 +237,7 @@ func keyFrom(attr, format string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Push sources")
 	const c = "pdbridge_connector.unix"
@@ -243,7 +249,7 @@ func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
 		return p
 	}
 	enqueue := sb.URL + "/v2/enqueue"
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -315,6 +321,7 @@ output "key" {
 }
 
 func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Imported")
 	i, err := sb.Client.CreateEventsV2Integration(context.Background(), svc.ID, "Device42 alerts")
@@ -322,7 +329,7 @@ func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	const c = "pdbridge_connector.unix"
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -342,6 +349,7 @@ import {
 }
 
 func TestConnectorExportsMarkSecretsSensitive(t *testing.T) {
+	t.Parallel()
 	attrs := providerSchema(t).ResourceSchemas["pdbridge_connector"].Block.Attributes
 	want := map[string][]string{"kibana": {"secrets"}, "rudderstack": {"routing_key", "destination_config"}, "device42": {"integration_key"}}
 	for obj, secrets := range want {

@@ -607,9 +607,10 @@ func TestEventActionSchema(t *testing.T) {
 
 // With Terraform 1.14 or later, the action runs from a resource's action_trigger.
 func TestAccEventActionFromActionTrigger(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "trigger")
-	resource.ParallelTest(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

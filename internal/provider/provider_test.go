@@ -116,6 +116,7 @@ provider "pdbridge" {
 }
 
 func TestAccProviderConfigRejectsBadValuesAtPlan(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "checks")
 	body := func(provider string) string {
@@ -168,7 +169,8 @@ provider "pdbridge" {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
@@ -178,9 +180,10 @@ provider "pdbridge" {
 }
 
 func TestAccProviderAcceptsOptInsAndLoopbackHTTP(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "opt-ins")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -205,7 +208,7 @@ data "pdbridge_service" "s" {
 
 func TestAccProviderWithoutTokenExplainsWhy(t *testing.T) {
 	t.Setenv("PAGERDUTY_TOKEN", "")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -216,6 +219,7 @@ func TestAccProviderWithoutTokenExplainsWhy(t *testing.T) {
 }
 
 func TestSecretsAreSensitive(t *testing.T) {
+	t.Parallel()
 	resp := providerSchema(t)
 	for _, attr := range []string{"token"} {
 		if !resp.Provider.Block.Attributes[indexOf(t, resp.Provider.Block.Attributes, attr)].Sensitive {
@@ -263,9 +267,10 @@ func indexOf(t *testing.T, attrs []*tfprotov6.SchemaAttribute, name string) int 
 // provider must neither crash on them nor fall back to PagerDuty's
 // production endpoints, and an apply (where they are known) must work.
 func TestAccProviderSettingsKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "late")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -321,6 +326,7 @@ resource "pdbridge_connector" "k" {
 // Values known only at apply (from another resource) are checked by the same
 // rules once known, before anything is created.
 func TestAccProviderChecksValuesKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "late checks")
 	config := func(timeout, timeZone string) string {
@@ -342,7 +348,7 @@ resource "pdbridge_connector" "c" {
   source_kind = "alertmanager"
 }`, sb.URL, testToken, testEmail, svc.ID, timeout, timeZone)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -360,7 +366,7 @@ func TestAccProviderChecksTheEmailFromTheEnvironment(t *testing.T) {
 	sb := startSandbox(t)
 	svc := sb.service(t, "env email")
 	t.Setenv("PAGERDUTY_USER_EMAIL", "bridge")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

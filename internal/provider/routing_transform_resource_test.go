@@ -186,6 +186,7 @@ func expectUpdate(name string) resource.ConfigPlanChecks {
 }
 
 func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "Zenoss")
 	var id string
@@ -202,7 +203,7 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 	}
 	var idsBefore map[string]string
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -309,6 +310,7 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 }
 
 func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "shared")
 	var a, b string
@@ -321,7 +323,7 @@ func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
 			transformHCL("b", published(orch, fmt.Sprintf("  priority = %d", priorityB)), ruleB)
 	}
 	var bIDs map[string]string
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -372,13 +374,14 @@ func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
 }
 
 func TestAccRoutingTransformMovesBetweenOrchestrations(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	o1, o2 := f.orchestration(t, "one"), f.orchestration(t, "two")
 	var id string
 	names := map[string]*string{"T": &id}
 	const res = "pdbridge_routing_transform.t"
 	rule := tfRule{"unix", condUnix, f.unix, ""}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -417,10 +420,11 @@ func TestAccRoutingTransformMovesBetweenOrchestrations(t *testing.T) {
 // The orchestration deleted in PagerDuty takes the transform's home with it:
 // the plan creates it again, and apply says the orchestration is gone.
 func TestAccRoutingTransformOrchestrationDeleted(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "doomed")
 	config := f.providerConfig() + transformHCL("t", published(orch), tfRule{"unix", condUnix, f.unix, ""})
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -439,6 +443,7 @@ func TestAccRoutingTransformOrchestrationDeleted(t *testing.T) {
 }
 
 func TestAccRoutingTransformLocalOnly(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	const res = "pdbridge_routing_transform.local"
 	var id string
@@ -455,7 +460,7 @@ func TestAccRoutingTransformLocalOnly(t *testing.T) {
     suppress = true
 `}
 	drop := tfRule{label: "test systems", condition: "event.custom_details.prod_state matches 'Test'", extra: "    drop = true\n"}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -483,6 +488,7 @@ func TestAccRoutingTransformLocalOnly(t *testing.T) {
 }
 
 func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	const orch = "b02e973d-9620-4e0a-9edc-00fedf7d4694"
 	ok := tfRule{"unix", condUnix, f.unix, ""}
@@ -521,7 +527,8 @@ func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
 			`(?s)event_orchestration_id.*must be an Event Orchestration ID`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -537,10 +544,11 @@ func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
 // A route_to that comes from a connector not created yet is checked once
 // known: the plan succeeds, and apply publishes it.
 func TestAccRoutingTransformWithConnectorsOfTheSameRun(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "same run")
 	var id string
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -560,6 +568,7 @@ resource "pdbridge_connector" "unix" {
 }
 
 func TestAccRoutingTransformImportRejectsOtherIDForms(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "import")
 	config := f.providerConfig() + transformHCL("t", published(orch), tfRule{"unix", condUnix, f.unix, ""})
@@ -573,7 +582,8 @@ func TestAccRoutingTransformImportRejectsOtherIDForms(t *testing.T) {
 		{"b02e973d-0000-4e0a-9edc-00fedf7d4694/3f0c5a1e", `(?s)Import Routing Transform Error.*404`},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -632,6 +642,7 @@ func publishWarnings(t *testing.T, c *pagerduty.Client, tr routing.Transform) []
 // PagerDuty's router warnings, and catch-alls that shadow rules, reach the
 // user as warnings (the sandbox never answers with warnings).
 func TestPublishReportsRouterWarnings(t *testing.T) {
+	t.Parallel()
 	handMade := map[string]any{"id": "h1", "label": "hand made", "conditions": []any{}, "actions": map[string]any{"route_to": "POTHER"}}
 	c := routerStub(t, []any{handMade}, []any{
 		map[string]any{"rule_id": "r9", "feature": "dynamic_route_to", "feature_type": "actions", "warning_type": "forbidden_feature", "message": "Dynamic routing is not on your plan"},
