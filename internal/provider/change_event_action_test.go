@@ -19,9 +19,7 @@ const changeRoute = "POST /v2/change/enqueue"
 
 func TestAccChangeEventActionPutsADeploymentOnTheServiceTimeline(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	svc, key := sb.routingKey(t, "checkout")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "checkout", `
 action "pdbridge_change_event" "deployed" {
   config {
     routing_key = var.routing_key
@@ -36,21 +34,21 @@ action "pdbridge_change_event" "deployed" {
     images = [{ src = "https://ci.example.com/badge.png" }]
   }
 }
-`))
-	out, ok := tf.invoke("pdbridge_change_event.deployed", "-var", "routing_key="+key)
+`)
+	out, ok := f.invoke("pdbridge_change_event.deployed")
 	if !ok {
 		t.Fatal("the change event failed")
 	}
-	want := []string{"Sending a change event to " + sb.URL + "/v2/change/enqueue.", `PagerDuty accepted the change event: status "success" (Change event processed).`}
+	want := []string{"Sending a change event to " + f.URL + "/v2/change/enqueue.", `PagerDuty accepted the change event: status "success" (Change event processed).`}
 	if got := progress(out, "pdbridge_change_event.deployed"); !reflect.DeepEqual(got, want) {
 		t.Errorf("progress %q, want %q", got, want)
 	}
-	changes := sb.ChangeEvents()
+	changes := f.ChangeEvents()
 	if len(changes) != 1 {
 		t.Fatalf("%d change events", len(changes))
 	}
 	ce := changes[0]
-	if ce.ServiceID != svc.ID || ce.Summary != "Deployed checkout v42" || ce.Source != "github-actions" || ce.Timestamp != "2025-06-01T13:30:00Z" {
+	if ce.ServiceID != f.svc.ID || ce.Summary != "Deployed checkout v42" || ce.Source != "github-actions" || ce.Timestamp != "2025-06-01T13:30:00Z" {
 		t.Errorf("change event %+v", ce)
 	}
 	if !reflect.DeepEqual(ce.CustomDetails, map[string]any{"version": "v42", "commit": "9f2c1e0"}) {
@@ -61,7 +59,7 @@ action "pdbridge_change_event" "deployed" {
 		t.Errorf("links %v, images %v", ce.Links, ce.Images)
 	}
 	// A change event opens no incident.
-	if len(sb.Events()) != 0 {
+	if len(f.Events()) != 0 {
 		t.Error("the change event went to the alert events route")
 	}
 }
@@ -103,25 +101,23 @@ func TestChangeEventActionRejectsBadInputBeforeSending(t *testing.T) {
 
 func TestAccChangeEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "throttled")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "throttled", `
 action "pdbridge_change_event" "deployed" {
   config {
     routing_key = var.routing_key
     summary     = "Deployed"
   }
 }
-`))
-	sb.Faults().Set(fault.Faults{RoutePrefix: changeRoute, RateLimit: 1, RateLimitReset: time.Second})
-	if _, ok := tf.invoke("pdbridge_change_event.deployed", "-var", "routing_key="+key); !ok {
+`)
+	f.Faults().Set(fault.Faults{RoutePrefix: changeRoute, RateLimit: 1, RateLimitReset: time.Second})
+	if _, ok := f.invoke("pdbridge_change_event.deployed"); !ok {
 		t.Fatal("the throttled change event failed")
 	}
-	if at := sb.arrivedAt(changeRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
+	if at := f.arrivedAt(changeRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
 		t.Errorf("requests at %v: want the retry at least the announced 1s after the 429", at)
 	}
-	if n := sb.Faults().Count(changeRoute); n != 2 || len(sb.ChangeEvents()) != 1 {
-		t.Errorf("%d requests and %d change events, want 2 and 1", n, len(sb.ChangeEvents()))
+	if n := f.Faults().Count(changeRoute); n != 2 || len(f.ChangeEvents()) != 1 {
+		t.Errorf("%d requests and %d change events, want 2 and 1", n, len(f.ChangeEvents()))
 	}
 }
 

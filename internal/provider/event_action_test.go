@@ -243,11 +243,33 @@ variable "routing_key" {
 ` + body
 }
 
+// invokeFixture is a sandbox with a service and its routing key, and
+// Terraform 1.14 or later in a directory whose configuration declares actions
+// that take var.routing_key.
+type invokeFixture struct {
+	*sandbox
+	svc *pagerduty.Service
+	key string
+	tf  *terraformCLI
+}
+
+func newInvokeFixture(t *testing.T, service, actions string) *invokeFixture {
+	t.Helper()
+	sb := startSandbox(t)
+	svc, key := sb.routingKey(t, service)
+	return &invokeFixture{sandbox: sb, svc: svc, key: key, tf: newTerraformCLI(t, "1.14.0", sb.invokeConfig(actions))}
+}
+
+// invoke runs `terraform apply -invoke` on the action at address, with the
+// service's routing key, and returns Terraform's output and whether it succeeded.
+func (f *invokeFixture) invoke(address string, args ...string) (string, bool) {
+	f.tf.t.Helper()
+	return f.tf.invoke(address, append([]string{"-var", "routing_key=" + f.key}, args...)...)
+}
+
 func TestAccEventActionTriggersAcknowledgesAndResolvesAnIncident(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	svc, key := sb.routingKey(t, "web")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "web", `
 variable "event_action" {
   type = string
 }
@@ -262,10 +284,10 @@ action "pdbridge_event" "page" {
     severity     = "critical"
   }
 }
-`))
+`)
 	send := func(action string) []string {
 		t.Helper()
-		out, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key, "-var", "event_action="+action)
+		out, ok := f.invoke("pdbridge_event.page", "-var", "event_action="+action)
 		if !ok {
 			t.Fatalf("the %s failed", action)
 		}
@@ -278,27 +300,27 @@ action "pdbridge_event" "page" {
 	}
 
 	msgs := send("trigger")
-	if len(msgs) == 0 || msgs[0] != "Sending a trigger event to "+sb.URL+"/v2/enqueue." {
+	if len(msgs) == 0 || msgs[0] != "Sending a trigger event to "+f.URL+"/v2/enqueue." {
 		t.Errorf("progress %q", msgs)
 	}
-	inc := sb.incident(t, "web-01/disk")
-	if inc.Status != "triggered" || inc.Title != "Disk full on web-01" || inc.ServiceID != svc.ID {
+	inc := f.incident(t, "web-01/disk")
+	if inc.Status != "triggered" || inc.Title != "Disk full on web-01" || inc.ServiceID != f.svc.ID {
 		t.Fatalf("after trigger: %+v", inc)
 	}
 	send("trigger") // the same key while open: grouped into the same incident
-	if got := sb.incident(t, "web-01/disk"); got.ID != inc.ID {
+	if got := f.incident(t, "web-01/disk"); got.ID != inc.ID {
 		t.Fatalf("a second trigger opened incident %s", got.ID)
 	}
 	send("acknowledge")
-	if got := sb.incident(t, "web-01/disk"); got.Status != "acknowledged" {
+	if got := f.incident(t, "web-01/disk"); got.Status != "acknowledged" {
 		t.Fatalf("after acknowledge: %s", got.Status)
 	}
 	send("resolve")
-	if got := sb.incident(t, "web-01/disk"); got.Status != "resolved" {
+	if got := f.incident(t, "web-01/disk"); got.Status != "resolved" {
 		t.Fatalf("after resolve: %s", got.Status)
 	}
 	outcomes := []string{}
-	for _, e := range sb.Events() {
+	for _, e := range f.Events() {
 		outcomes = append(outcomes, e.Outcome)
 	}
 	want := []string{pdsandbox.OutcomeTriggered, pdsandbox.OutcomeDeduplicated, pdsandbox.OutcomeAcknowledged, pdsandbox.OutcomeResolved}
@@ -309,20 +331,18 @@ action "pdbridge_event" "page" {
 
 func TestAccEventActionAppliesKibanasDefaults(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "defaults")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "defaults", `
 action "pdbridge_event" "page" {
   config {
     routing_key = var.routing_key
   }
 }
-`))
-	out, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key)
+`)
+	out, ok := f.invoke("pdbridge_event.page")
 	if !ok {
 		t.Fatal("the action failed")
 	}
-	events := sb.Events()
+	events := f.Events()
 	if len(events) != 1 {
 		t.Fatalf("%d events sent", len(events))
 	}
@@ -337,16 +357,14 @@ action "pdbridge_event" "page" {
 	if len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1], fmt.Sprintf("dedup_key %q", ev.DedupKey)) {
 		t.Errorf("progress %q does not report dedup key %s", msgs, ev.DedupKey)
 	}
-	if inc := sb.incident(t, ev.DedupKey); inc.Title != "No summary provided." {
+	if inc := f.incident(t, ev.DedupKey); inc.Title != "No summary provided." {
 		t.Errorf("incident %+v", inc)
 	}
 }
 
 func TestAccEventActionSendsEveryField(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "fields")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "fields", `
 action "pdbridge_event" "page" {
   config {
     routing_key = var.routing_key
@@ -369,11 +387,11 @@ action "pdbridge_event" "page" {
     images = [{ src = "https://graphs.example.com/lag.png", alt = "lag" }]
   }
 }
-`))
-	if _, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key); !ok {
+`)
+	if _, ok := f.invoke("pdbridge_event.page"); !ok {
 		t.Fatal("the action failed")
 	}
-	got := sb.Events()[0].Event
+	got := f.Events()[0].Event
 	delete(got, "routing_key")
 	want := map[string]any{
 		"event_action": "trigger", "dedup_key": "db/replication", "client": "Grafana", "client_url": "https://grafana.example.com/d/db",
@@ -451,9 +469,7 @@ func TestEventActionChecksValuesKnownOnlyAtPlan(t *testing.T) {
 
 func TestAccEventActionWarnsAboutFieldsAnAcknowledgeIgnores(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "warn")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "warn", `
 action "pdbridge_event" "page" {
   config {
     routing_key  = var.routing_key
@@ -462,8 +478,8 @@ action "pdbridge_event" "page" {
     severity     = "critical"
   }
 }
-`))
-	out, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key)
+`)
+	out, ok := f.invoke("pdbridge_event.page")
 	if !ok {
 		t.Fatal("the acknowledge failed")
 	}
@@ -471,16 +487,14 @@ action "pdbridge_event" "page" {
 	if n := len(regexp.MustCompile(`(?m)^Warning: `).FindAllString(out, -1)); n != 1 || !regexp.MustCompile(`Warning: Field Ignored\n\n.*\n.*\n.*severity\s+= "critical"`).MatchString(out) {
 		t.Errorf("want one warning on severity, got %d in:\n%s", n, out)
 	}
-	if got := sb.Events()[0]; got.Outcome != pdsandbox.OutcomeIgnored || got.Event["payload"] != nil {
+	if got := f.Events()[0]; got.Outcome != pdsandbox.OutcomeIgnored || got.Event["payload"] != nil {
 		t.Errorf("acknowledge of nothing: outcome %s, event %v", got.Outcome, got.Event)
 	}
 }
 
 func TestAccEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "throttled")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "throttled", `
 action "pdbridge_event" "page" {
   config {
     routing_key = var.routing_key
@@ -488,18 +502,18 @@ action "pdbridge_event" "page" {
     summary     = "Throttled once"
   }
 }
-`))
-	sb.Faults().Set(fault.Faults{RoutePrefix: enqueueRoute, RateLimit: 1, RateLimitReset: time.Second})
-	if _, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key); !ok {
+`)
+	f.Faults().Set(fault.Faults{RoutePrefix: enqueueRoute, RateLimit: 1, RateLimitReset: time.Second})
+	if _, ok := f.invoke("pdbridge_event.page"); !ok {
 		t.Fatal("the throttled event failed")
 	}
-	if n := sb.Faults().Count(enqueueRoute); n != 2 {
+	if n := f.Faults().Count(enqueueRoute); n != 2 {
 		t.Errorf("%d requests, want the 429 and one retry", n)
 	}
-	if at := sb.arrivedAt(enqueueRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
+	if at := f.arrivedAt(enqueueRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
 		t.Errorf("requests at %v: want the retry at least the announced 1s after the 429", at)
 	}
-	if inc := sb.incident(t, "throttled"); inc.Status != "triggered" {
+	if inc := f.incident(t, "throttled"); inc.Status != "triggered" {
 		t.Errorf("incident %+v", inc)
 	}
 }
@@ -649,22 +663,20 @@ action "pdbridge_event" "page" {
 // The routing key never appears in what Terraform shows of the action.
 func TestAccEventActionNeverShowsTheRoutingKey(t *testing.T) {
 	t.Parallel()
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "secret")
-	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+	f := newInvokeFixture(t, "secret", `
 action "pdbridge_event" "page" {
   config {
     routing_key = var.routing_key
     summary     = "s"
   }
 }
-`))
-	out, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key)
+`)
+	out, ok := f.invoke("pdbridge_event.page")
 	// Only a run that sent the event and reported on it proves anything.
-	if !ok || len(progress(out, "pdbridge_event.page")) == 0 || len(sb.Events()) != 1 {
-		t.Fatalf("the action did not send and report (%d events):\n%s", len(sb.Events()), out)
+	if !ok || len(progress(out, "pdbridge_event.page")) == 0 || len(f.Events()) != 1 {
+		t.Fatalf("the action did not send and report (%d events):\n%s", len(f.Events()), out)
 	}
-	if strings.Contains(out, key) {
+	if strings.Contains(out, f.key) {
 		t.Errorf("Terraform's output shows the routing key:\n%s", out)
 	}
 }
