@@ -66,7 +66,7 @@ func startSandbox(t *testing.T) *sandbox {
 		route := r.Method + " " + r.URL.Path
 		s.arrivals[route] = append(s.arrivals[route], time.Now())
 		s.mu.Unlock()
-		s.Server.ServeHTTP(w, r)
+		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c, err := pagerduty.New(pagerduty.Config{
@@ -409,7 +409,7 @@ func TestProviderHandsItsClockToEveryObject(t *testing.T) {
 			t.Errorf("%s got clock %v, not the provider's", name, d.clock)
 		}
 	}
-	if got := New("test")().(*PdbridgeProvider).clock; got != clock.System {
-		t.Errorf("a released provider's clock is %v, not the system's", got)
+	if released, ok := New("test")().(*PdbridgeProvider); !ok || released.clock != clock.System {
+		t.Errorf("a released provider (%T) does not take the system's clock", released)
 	}
 }
