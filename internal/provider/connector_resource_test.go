@@ -66,13 +66,14 @@ func captureIDs(serviceID, integrationID *string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorLifecycle(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Unix team")
 	var serviceID, integrationID string
 	ctx := context.Background()
 	var keyBefore string
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -194,9 +195,10 @@ func TestAccConnectorLifecycle(t *testing.T) {
 }
 
 func TestAccConnectorMovesToAnotherService(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	a, b := sb.service(t, "A"), sb.service(t, "B")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -215,12 +217,13 @@ func TestAccConnectorMovesToAnotherService(t *testing.T) {
 }
 
 func TestAccConnectorRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "bad input")
 	step := func(config, want string) resource.TestStep {
 		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -232,11 +235,13 @@ func TestAccConnectorRejectsBadInput(t *testing.T) {
 }
 
 func TestAccConnectorImportRejectsOtherIDForms(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "import")
 	for _, id := range []string{"PINT1", svc.ID + ".PINT1", svc.ID + "/PINT1/extra", "/PINT1"} {
 		t.Run(id, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -267,6 +272,7 @@ func keyFrom(attr, format string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Push sources")
 	const c = "pdbridge_connector.unix"
@@ -278,7 +284,7 @@ func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
 		return p
 	}
 	enqueue := sb.URL + "/v2/enqueue"
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -349,6 +355,7 @@ output "key" {
 }
 
 func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Imported")
 	i, err := sb.Client.CreateEventsV2Integration(context.Background(), svc.ID, "Device42 alerts")
@@ -357,7 +364,7 @@ func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
 	}
 	const c = "pdbridge_connector.unix"
 	var writesBefore int
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -383,6 +390,7 @@ func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
 }
 
 func TestConnectorExportsMarkSecretsSensitive(t *testing.T) {
+	t.Parallel()
 	attrs := providerSchema(t).ResourceSchemas["pdbridge_connector"].Block.Attributes
 	want := map[string][]string{"kibana": {"secrets"}, "rudderstack": {"routing_key", "destination_config"}, "device42": {"integration_key"}}
 	for obj, secrets := range want {
