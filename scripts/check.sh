@@ -6,7 +6,7 @@
 # terraform CLI on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # Go's default install location, only if go is not on PATH
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
