@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, vet, golangci-lint (pinned,
-# fetched through the Go module proxy), docs freshness, then every unit,
+# The whole test suite, as CI runs it: formatting, vet, golangci-lint and
+# goreleaser's config check (both pinned, fetched through the Go module
+# proxy), docs freshness, then every unit,
 # conformance and acceptance test (the real Terraform CLI against the
 # sandboxes), the example terraform test and the demo. Needs only Go and the
 # terraform CLI on this machine.
@@ -31,6 +32,9 @@ go vet ./...
 
 echo "== golangci-lint"
 make --no-print-directory lint
+
+echo "== goreleaser check (the release configuration; make release-check builds it)"
+scripts/release-check.sh --config-only
 
 echo "== docs are current"
 if [[ -n "${tf:-}" ]]; then
