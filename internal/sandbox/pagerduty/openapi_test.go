@@ -347,7 +347,7 @@ func TestFetchScript(t *testing.T) {
 			files.ServeHTTP(w, r)
 		}))
 		defer srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, specFetcher))
 		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+xdg, "PDBRIDGE_PAGERDUTY_OPENAPI_BASE_URL="+srv.URL)
