@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -190,8 +191,23 @@ func readConfig(path string) (config, error) {
 	return cfg, nil
 }
 
-// targets lists the build's os_arch pairs, without the ignored ones.
+// targets lists the build's os_arch pairs, without the ignored ones and
+// without those Go cannot build (such as darwin/arm), which goreleaser
+// leaves out on its own.
 func targets(cfg config, meta metadata, fail func(string, ...any)) []string {
+	out, err := exec.Command("go", "tool", "dist", "list").Output()
+	if err != nil {
+		fail("go tool dist list: %v", err)
+		return nil
+	}
+	goSupports := map[string]bool{}
+	for _, line := range strings.Fields(string(out)) {
+		goSupports[strings.Replace(line, "/", "_", 1)] = true
+	}
+	return configuredTargets(cfg, meta, goSupports, fail)
+}
+
+func configuredTargets(cfg config, meta metadata, goSupports map[string]bool, fail func(string, ...any)) []string {
 	if len(cfg.Builds) != 1 {
 		fail("the configuration has %d builds; the registry's layout needs exactly one", len(cfg.Builds))
 		return nil
@@ -203,7 +219,7 @@ func targets(cfg config, meta metadata, fail func(string, ...any)) []string {
 	var out []string
 	for _, goos := range b.Goos {
 		for _, goarch := range b.Goarch {
-			if !slices.Contains(b.Ignore, target{goos, goarch}) {
+			if goSupports[goos+"_"+goarch] && !slices.Contains(b.Ignore, target{goos, goarch}) {
 				out = append(out, goos+"_"+goarch)
 			}
 		}
@@ -225,6 +241,10 @@ func checkZip(path, binary string, fail func(string, ...any)) {
 		if f.Name == binary {
 			if !f.Mode().IsRegular() || f.UncompressedSize64 == 0 {
 				fail("%s: %s is not a non-empty file", filepath.Base(path), binary)
+			}
+			// Terraform runs the plugin as unpacked: outside Windows it must be executable.
+			if !strings.HasSuffix(binary, ".exe") && f.Mode().Perm()&0o111 == 0 {
+				fail("%s: %s is not executable (%v)", filepath.Base(path), binary, f.Mode())
 			}
 			return
 		}

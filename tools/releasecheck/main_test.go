@@ -52,7 +52,7 @@ func fakeDist(t *testing.T, change func(name string, content []byte) (string, []
 		if strings.HasPrefix(p, "windows_") {
 			binary += ".exe"
 		}
-		write(project+"_"+version+"_"+p+".zip", zipOf(t, map[string]string{binary: "\x7fELF binary", "README.md": "readme"}))
+		write(project+"_"+version+"_"+p+".zip", zipOf(t, map[string]string{binary: "\x7fELF binary", "README.md": "readme"}, 0o755))
 	}
 	manifest, err := os.ReadFile(repoManifest)
 	if err != nil {
@@ -65,12 +65,18 @@ func fakeDist(t *testing.T, change func(name string, content []byte) (string, []
 	return dist
 }
 
-func zipOf(t *testing.T, files map[string]string) []byte {
+// zipOf makes a zip of files; the provider binary gets binaryMode.
+func zipOf(t *testing.T, files map[string]string, binaryMode os.FileMode) []byte {
 	t.Helper()
 	var buf strings.Builder
 	w := zip.NewWriter(&buf)
 	for name, content := range files {
-		f, err := w.Create(name)
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(0o644)
+		if strings.HasPrefix(name, project) {
+			h.SetMode(binaryMode)
+		}
+		f, err := w.CreateHeader(h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +97,7 @@ func TestTheRepositoryConfigPasses(t *testing.T) {
 	if len(problems) != 0 {
 		t.Fatalf("problems with a complete dist: %v", problems)
 	}
-	for _, want := range []string{"14 zips", "darwin_arm64", "linux_amd64", "windows_amd64", project + "_" + version + "_SHA256SUMS.sig declared"} {
+	for _, want := range []string{"13 zips", "darwin_arm64", "linux_amd64", "windows_amd64", project + "_" + version + "_SHA256SUMS.sig declared"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
 		}
@@ -112,16 +118,30 @@ func TestWhatTheRegistryWouldRefuse(t *testing.T) {
 		}, prefix + "_macos_amd64.zip: a zip the registry would not expect"},
 		"the binary misnamed": {func(n string, c []byte) (string, []byte, bool) {
 			if n == prefix+"_freebsd_386.zip" {
-				c = zipOf(t, map[string]string{project: "binary"})
+				c = zipOf(t, map[string]string{project: "binary"}, 0o755)
 			}
 			return n, c, true
 		}, prefix + "_freebsd_386.zip holds no " + project + "_v" + version},
-		"a checksum wrong": {func(n string, c []byte) (string, []byte, bool) {
+		"the binary not executable": {func(n string, c []byte) (string, []byte, bool) {
+			if n == prefix+"_linux_amd64.zip" {
+				c = zipOf(t, map[string]string{project + "_v" + version: "binary"}, 0o644)
+			}
+			return n, c, true
+		}, prefix + "_linux_amd64.zip: " + project + "_v" + version + " is not executable"},
+		"a zip not listed": {func(n string, c []byte) (string, []byte, bool) {
 			if n == prefix+"_SHA256SUMS" {
 				c = []byte(strings.Replace(string(c), "windows_amd64", "windows_amd64.zip.bak", 1))
 			}
 			return n, c, true
 		}, prefix + "_SHA256SUMS does not list " + prefix + "_windows_amd64.zip"},
+		"a checksum wrong": {func(n string, c []byte) (string, []byte, bool) {
+			if n == prefix+"_SHA256SUMS" {
+				lines := strings.SplitAfter(string(c), "\n")
+				lines[0] = strings.Repeat("0", 64) + lines[0][64:]
+				c = []byte(strings.Join(lines, ""))
+			}
+			return n, c, true
+		}, "with " + strings.Repeat("0", 64) + ", the file has"},
 		"the manifest not listed": {func(n string, c []byte) (string, []byte, bool) {
 			if n == prefix+"_SHA256SUMS" {
 				c = []byte(strings.Replace(string(c), "_manifest.json", "_manifest.txt", 1))
