@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, vet, golangci-lint (pinned,
-# fetched through the Go module proxy), docs freshness, then every unit,
+# The whole test suite, as CI runs it: formatting, vet, golangci-lint and
+# goreleaser's config check (both pinned, fetched through the Go module
+# proxy), docs freshness, then every unit,
 # conformance and acceptance test (the real Terraform CLI against the
 # sandboxes), the example terraform test and the demo. Needs only Go and the
 # terraform CLI on this machine.
@@ -12,7 +13,7 @@
 # outside the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # Go's default install location, only if go is not on PATH
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,6 +42,9 @@ go vet ./...
 echo "== golangci-lint"
 make --no-print-directory lint
 
+echo "== goreleaser check (the release configuration; make release-check builds it)"
+scripts/release-check.sh --config-only
+
 echo "== docs are current"
 # tfplugindocs renders relative to the provider directory, so the fresh copy
 # goes to a git-ignored folder here, not to $tmp.
@@ -54,6 +58,7 @@ fi
 rm -rf .docs-check
 
 echo "== tests"
+export PDBRIDGE_SKIPPED_CHECKS=$tmp/skipped # tests note here what they could not check
 set +e
 TF_ACC=1 go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
 status=${PIPESTATUS[0]}
@@ -63,9 +68,14 @@ echo "== provider acceptance tests on $("$tf14" version | head -1)"
 TF_ACC=1 TF_ACC_TERRAFORM_PATH=$tf14 go test -count=1 -timeout 30m -cover ./internal/provider/... 2>&1 | tee -a "$tmp/test.log"
 [[ "${PIPESTATUS[0]}" == 0 ]] || status=1
 set -e
+# One "ok <pkg>" or "FAIL<tab><pkg>" line per package (a build failure too);
+# a failing package also prints a bare FAIL and its tests' "--- FAIL" lines.
 passed=$(grep -c '^ok ' "$tmp/test.log" || true)
-failed=$(grep -c '^FAIL' "$tmp/test.log" || true)
-[[ "$status" == 0 || "$failed" != 0 ]] || failed=1 # a build or setup failure prints no FAIL line per package
+failed=$(grep -E $'^FAIL\t' "$tmp/test.log" | cut -f2 | sort -u | grep -c . || true)
+[[ "$status" == 0 || "$failed" != 0 ]] || failed=1 # a setup failure (e.g. go.mod) prints no package line
+if [[ -s "$tmp/skipped" ]]; then
+  echo "!! not checked:" >&2; sort -u "$tmp/skipped" | sed 's/^/!!   /' >&2
+fi
 
 # The example's terraform test and the demo count as one suite each.
 suite() {

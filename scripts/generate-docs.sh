@@ -8,7 +8,7 @@
 # docs/ and only checks that the examples are formatted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # Go's default install location, only if go is not on PATH
 out=docs
 if [[ "${1:-}" == "--check" ]]; then
   out=$2
