@@ -32,7 +32,7 @@ const (
 )
 
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	clock    *clock.Fake
 	pd       *pdsandbox.Server
 	pdURL    string
@@ -50,7 +50,7 @@ type world struct {
 
 var fastRetry = httpretry.Policy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}
 
-func newWorld(t *testing.T, edit func(*Input)) *world {
+func newWorld(t testing.TB, edit func(*Input)) *world {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	newYork, err := time.LoadLocation("America/New_York")
