@@ -824,6 +824,18 @@ func (p *planner) winner(v pairView, tE time.Time) Side {
 			}
 		}
 	}
+	if changedE && changedI && !p.snap.Caps.IncidentRef {
+		// Nothing on the event keeps what the pair was reconciled up to, so
+		// both sides count as changed within the lookback: the incident's
+		// creation, when both agreed, stands in for the watermark. When only
+		// one side moved since, it wins, however close in time (an alert that
+		// fired seconds before its incident was acknowledged).
+		sinceE := tE.After(v.inc.CreatedAt.Add(p.snap.Caps.TimePrecision))
+		sinceI := v.inc.LastStatusChange.After(v.inc.CreatedAt)
+		if sinceE != sinceI {
+			changedE, changedI = sinceE, sinceI
+		}
+	}
 	switch {
 	case changedE && !changedI:
 		return SourceSide
@@ -978,7 +990,8 @@ func (p *planner) eventOp(e source.Event, inc pagerduty.Incident, kind Kind, sta
 	if d, ok := p.snap.Details[e.ID]; ok && logHas(d.Log, refusedMarker(opKey)) {
 		return // refused before: recorded then, not retried
 	}
-	op := Op{Kind: kind, EventID: e.ID, IncidentID: inc.ID, Status: status, Reason: fmt.Sprintf("event %s: %s", e.ID, why), Refusal: refusedMarker(opKey)}
+	op := Op{Kind: kind, EventID: e.ID, IncidentID: inc.ID, IncidentURL: inc.HTMLURL, Status: status, Reason: fmt.Sprintf("event %s: %s", e.ID, why),
+		Refusal: refusedMarker(opKey)}
 	if lineKey != "" {
 		op.Line = p.lineUnlessLogged(e, why+" "+lineKey)
 	}

@@ -38,6 +38,9 @@
 // so callers put a stable marker in the text and look for it in the log
 // before writing. An event that does not exist gives an error matching
 // ErrNotFound; an operation the console cannot do gives ErrUnsupported.
+// A transition made to follow a PagerDuty incident carries it in its
+// context (WithIncident), for consoles that keep a text with the change:
+// an Icinga 2 acknowledgement's comment, an Alertmanager silence's.
 //
 // Capabilities describe what a console cannot do, so the engine can plan
 // around it instead of failing: an Alertmanager has no acknowledgement and
@@ -75,6 +78,20 @@ type Source interface {
 	// SetIncidentRef writes the PagerDuty incident reference onto the event,
 	// where List and Get read it back as Event.Ref. A zero ref clears it.
 	SetIncidentRef(ctx context.Context, id string, ref IncidentRef) error
+}
+
+type incidentKey struct{}
+
+// WithIncident returns ctx carrying the PagerDuty incident (its IncidentID
+// and URL) that a transition made with it follows.
+func WithIncident(ctx context.Context, ref IncidentRef) context.Context {
+	return context.WithValue(ctx, incidentKey{}, ref)
+}
+
+// IncidentFrom returns the incident WithIncident put in ctx, if any.
+func IncidentFrom(ctx context.Context) (IncidentRef, bool) {
+	ref, ok := ctx.Value(incidentKey{}).(IncidentRef)
+	return ref, ok && ref.IncidentID != ""
 }
 
 // Capabilities describe what a console supports. The zero value supports

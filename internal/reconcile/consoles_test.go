@@ -1,0 +1,91 @@
+package reconcile
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	zsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/zenoss"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
+)
+
+// What the engine does for consoles unlike Zenoss 5+ (Icinga 2,
+// Alertmanager): no reference kept on the event, and a console that keeps
+// a text with a status change.
+
+// Without a reference on the event the pair has no watermark, so both
+// sides count as changed within the lookback. An incident acknowledged
+// seconds after the event began (within the clock skew of it) must still
+// win: only PagerDuty moved since the incident was created.
+func TestWithoutAReferenceAQuickAcknowledgementInPagerDutyWins(t *testing.T) {
+	w := newWorld(t, nil)
+	w.useZenoss(4)
+	id := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.pass()
+	w.clock.Advance(eventDelay + time.Second)
+	w.pass()
+	list := w.incidents()
+	if len(list) != 1 {
+		t.Fatalf("%d incidents", len(list))
+	}
+	inc := list[0].ID
+	w.clock.Advance(5 * time.Second) // well within the 30 s clock skew of the event's start
+	w.humanUpdate(inc, "acknowledged")
+	w.settle(4)
+	if got := w.incident(inc); got.Status != "acknowledged" {
+		t.Errorf("incident %s: the sync undid the acknowledgement made in PagerDuty", got.Status)
+	}
+	if e := w.event(id); e.Status != source.StatusAcknowledged {
+		t.Errorf("event %s after its incident was acknowledged in PagerDuty", e.Status)
+	}
+}
+
+// recordingSource notes the incident each transition was told it follows.
+type recordingSource struct {
+	source.Source
+	seen map[string]source.IncidentRef // op -> incident
+}
+
+func (r *recordingSource) Acknowledge(ctx context.Context, id string) (bool, error) {
+	ref, _ := source.IncidentFrom(ctx)
+	r.seen["acknowledge"] = ref
+	return r.Source.Acknowledge(ctx, id)
+}
+
+func (r *recordingSource) Reopen(ctx context.Context, id string) (bool, error) {
+	ref, _ := source.IncidentFrom(ctx)
+	r.seen["reopen"] = ref
+	return r.Source.Reopen(ctx, id)
+}
+
+// A status change that follows an incident carries the incident, so a
+// console can keep it with the change (an Alertmanager silence's comment).
+func TestEventTransitionsCarryTheIncidentTheyFollow(t *testing.T) {
+	w := newWorld(t, nil)
+	_, incID := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	rec := &recordingSource{Source: w.src, seen: map[string]source.IncidentRef{}}
+	w.src = nil
+	run := func() {
+		t.Helper()
+		w.clock.Advance(eventDelay + time.Second)
+		rep, err := Run(context.Background(), w.settings, rec, w.sync, Options{Now: w.clock.Now, FollowUp: -1})
+		if err != nil || len(rep.Result.Failed) > 0 {
+			t.Fatalf("run: %v %+v", err, rep.Result.Failed)
+		}
+	}
+	w.clock.Advance(time.Minute)
+	w.humanUpdate(incID, "acknowledged")
+	run()
+	w.clock.Advance(time.Minute)
+	w.humanUpdate(incID, "triggered")
+	run()
+	inc := w.incident(incID)
+	for _, op := range []string{"acknowledge", "reopen"} {
+		if got := rec.seen[op]; got.IncidentID != incID || got.URL != inc.HTMLURL || got.URL == "" {
+			t.Errorf("%s was told it follows %+v, want incident %s at %s", op, got, incID, inc.HTMLURL)
+		}
+	}
+	if _, ok := source.IncidentFrom(context.Background()); ok {
+		t.Error("a bare context names an incident")
+	}
+}
