@@ -1,0 +1,148 @@
+// Package sourcehttp is what the console adapters share to reach their
+// consoles over HTTP: a client retried by the project's policy
+// (internal/httpretry) whose credentials go only to the configured origin,
+// and the scrubbing that keeps secrets out of errors.
+package sourcehttp
+
+import (
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
+)
+
+// Options configure a client.
+type Options struct {
+	// Origin is the console's URL; only requests to its scheme and host
+	// carry the credentials, so a redirect elsewhere never does.
+	Origin *url.URL
+	// Auth sets the credentials on a request's headers; nil sends none.
+	Auth func(http.Header)
+	// Timeout bounds each attempt (default 30s).
+	Timeout time.Duration
+	Retry   httpretry.Policy
+	// TLS replaces the default TLS configuration (e.g. a private CA).
+	TLS *tls.Config
+	// Transport, when set, carries the requests (tests); TLS is then unused.
+	Transport http.RoundTripper
+	// Wrap, when set, wraps the transport inside the retries: it sees, and
+	// may rewrite, every attempt's response before the retry policy does.
+	Wrap    func(http.RoundTripper) http.RoundTripper
+	OnRetry func(method, url string, status int, wait time.Duration)
+}
+
+// NewClient returns the HTTP client of one console.
+func NewClient(o Options) (*http.Client, error) {
+	if o.Origin == nil {
+		return nil, errors.New("sourcehttp: no origin")
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	base := o.Transport
+	if base == nil {
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			// Only a program that replaced the default transport gets here.
+			return nil, errors.New("sourcehttp: http.DefaultTransport is not an *http.Transport; set a transport")
+		}
+		t := dt.Clone()
+		if o.TLS != nil {
+			t.TLSClientConfig = o.TLS
+		}
+		base = t
+	}
+	var rt http.RoundTripper = base
+	if o.Auth != nil {
+		// Credentials are added by the innermost transport, and only for the
+		// configured origin.
+		rt = &credentials{base: base, scheme: o.Origin.Scheme, host: o.Origin.Host, set: o.Auth}
+	}
+	if o.Wrap != nil {
+		rt = o.Wrap(rt)
+	}
+	return httpretry.NewClient(httpretry.Options{Policy: o.Retry, Timeout: o.Timeout, Transport: rt, OnRetry: o.OnRetry}), nil
+}
+
+// ParseURL checks a console's base URL: absolute http or https, without
+// credentials, query or fragment. Errors start with kind.
+func ParseURL(kind, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: url must be an absolute http or https URL", kind)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s: url must not carry credentials; set username and password instead", kind)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s: url must not have a query or fragment", kind)
+	}
+	return u, nil
+}
+
+// BasicAuth returns the header setter for HTTP Basic auth and the secrets
+// to scrub from anything the console says back.
+func BasicAuth(user, password string) (func(http.Header), Secrets) {
+	token := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	return func(h http.Header) { h.Set("Authorization", "Basic "+token) }, Secrets{password, token}
+}
+
+// credentials adds the auth header to requests for one origin.
+type credentials struct {
+	base         http.RoundTripper
+	scheme, host string
+	set          func(http.Header)
+}
+
+func (t *credentials) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == t.scheme && strings.EqualFold(r.URL.Host, t.host) {
+		r = r.Clone(r.Context())
+		t.set(r.Header)
+	}
+	return t.base.RoundTrip(r)
+}
+
+// Secrets are values that must never appear in an error or a log.
+type Secrets []string
+
+// Scrub replaces every secret in s.
+func (s Secrets) Scrub(text string) string {
+	for _, secret := range s {
+		if secret != "" {
+			text = strings.ReplaceAll(text, secret, "[redacted]")
+		}
+	}
+	return text
+}
+
+// Snippet quotes the start of an error body on one line, without secrets:
+// ": <text>", or "" for an empty body.
+func (s Secrets) Snippet(body []byte) string {
+	text := strings.Join(strings.Fields(string(body)), " ")
+	if text == "" {
+		return ""
+	}
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200]) + "..."
+	}
+	return ": " + s.Scrub(text)
+}
+
+// ReadBody reads a response body of at most limit bytes.
+func ReadBody(r io.Reader, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response: %w", err)
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("the response is larger than %d MiB", limit>>20)
+	}
+	return raw, nil
+}
