@@ -43,7 +43,9 @@ func NewIcinga2(t testing.TB) *Icinga2 {
 		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: d2TLS(pool)}}}
 }
 
-func d2TLS(pool *x509.CertPool) *tls.Config { return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12} }
+func d2TLS(pool *x509.CertPool) *tls.Config {
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
 
 // TLS is a TLS configuration that trusts the daemon's CA.
 func (d *Icinga2) TLS() *tls.Config {
