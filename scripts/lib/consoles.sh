@@ -10,7 +10,7 @@
 #
 #   consoles_install PACKAGE...        install what is missing (one apt-get call)
 #   consoles_start_icinga2 DIR         exports PDBRIDGE_ICINGA2_{URL,USER,PASSWORD,CACERT}
-#   consoles_start_alertmanager DIR    exports PDBRIDGE_ALERTMANAGER_URL
+#   consoles_start_alertmanager DIR    exports PDBRIDGE_ALERTMANAGER_{URL,USER,PASSWORD}
 #   consoles_stop                      stops every instance started here
 #
 # The caller sets its own traps and calls consoles_stop from them.
@@ -91,8 +91,8 @@ consoles_wait_ready() {
   shift 3
   for i in $(seq 1 300); do
     if ! consoles_alive "$pid"; then
-      echo "!! consoles: $name exited before it was ready; its log:" >&2
-      tail -20 "$log" >&2
+      echo "!! consoles: $name exited before it was ready; its errors:" >&2
+      { grep -i -E 'critical|error' "$log" || tail -5 "$log"; } | tail -5 >&2
       return 1
     fi
     "$@" && return 0
@@ -150,16 +150,21 @@ CONF
       echo "consoles: icinga2 $(icinga2 --version 2>/dev/null | grep -o 'r[0-9][^)]*' | head -1) ready at $PDBRIDGE_ICINGA2_URL in $(consoles_since "$t0") s (pid $pid)"
       return 0
     fi
-    consoles_kill "$pid" icinga2
+    consoles_kill icinga2 "$pid"
     echo "consoles: icinga2 did not start on port $port (attempt $attempt of 3)" >&2
   done
   return 1
 }
 
 # consoles_start_alertmanager DIR: an Alertmanager with one receiver that
-# notifies nobody, its storage in DIR, the API on 127.0.0.1, and no HA
+# notifies nobody, its storage in DIR, the API on 127.0.0.1 behind Basic
+# auth (a web config, as a real one is often deployed; this loopback test
+# instance's password is fixed, since the web config takes only a bcrypt
+# hash, made here with cost 4 so each request stays cheap), and no HA
 # gossip (without --cluster.listen-address= it binds 0.0.0.0:9094 and waits
 # about 5 s for the gossip to settle).
+consoles_am_user=pdbridge
+consoles_am_password=pdbridge-ci-alertmanager
 consoles_start_alertmanager() {
   local d=$1 t0 attempt port pid bin
   t0=$(consoles_now)
@@ -177,47 +182,72 @@ route:
 receivers:
   - name: "null"
 CONF
+  cat >"$d/web.yml" <<'CONF'
+basic_auth_users:
+  pdbridge: $2a$04$kP5rM5vDvAWQQir4OaExpObt/WJLYc6szuUWDUia1u7FqRkY32ZyW
+CONF
   for attempt in 1 2 3; do
     port=$(consoles_free_port) || { echo "!! consoles: no free loopback port" >&2; return 1; }
-    nohup "$bin" --config.file="$d/alertmanager.yml" --storage.path="$d/data" \
+    nohup "$bin" --config.file="$d/alertmanager.yml" --web.config.file="$d/web.yml" --storage.path="$d/data" \
       --web.listen-address="127.0.0.1:$port" --cluster.listen-address= >"$d/alertmanager.log" 2>&1 </dev/null &
     pid=$!
     if consoles_wait_ready alertmanager "$pid" "$d/alertmanager.log" \
-      curl -s -o /dev/null --max-time 1 -f "http://127.0.0.1:$port/-/ready"; then
+      curl -s -o /dev/null --max-time 1 -f -u "$consoles_am_user:$consoles_am_password" "http://127.0.0.1:$port/-/ready"; then
       consoles_track "$pid" alertmanager
       export PDBRIDGE_ALERTMANAGER_URL=http://127.0.0.1:$port
+      export PDBRIDGE_ALERTMANAGER_USER=$consoles_am_user PDBRIDGE_ALERTMANAGER_PASSWORD=$consoles_am_password
       echo "consoles: alertmanager $("$bin" --version 2>&1 | grep -o 'version [0-9.]*' | head -1) ready at $PDBRIDGE_ALERTMANAGER_URL in $(consoles_since "$t0") s (pid $pid)"
       return 0
     fi
-    consoles_kill "$pid" alertmanager
+    consoles_kill alertmanager "$pid"
     echo "consoles: alertmanager did not start on port $port (attempt $attempt of 3)" >&2
   done
   return 1
 }
 
-# consoles_kill PID NAME: SIGTERM, up to 15 s for the exit, then SIGKILL.
+# consoles_tree PID: PID and its descendants, read from /proc (no ps: slim
+# images lack procps). Icinga 2 runs as an umbrella process, a worker and a
+# process-spawn helper, and a worker was seen to outlive its umbrella.
+consoles_tree() {
+  local -A kids=()
+  local pid ppid todo=("$1") out=()
+  while read -r pid ppid; do kids[$ppid]+=" $pid"; done < <(
+    awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); p = FILENAME; gsub(/[^0-9]/, "", p); print p, f[2] }' /proc/[0-9]*/stat 2>/dev/null)
+  while [[ ${#todo[@]} -gt 0 ]]; do
+    pid=${todo[0]}
+    todo=("${todo[@]:1}")
+    out+=("$pid")
+    for ppid in ${kids[$pid]:-}; do todo+=("$ppid"); done
+  done
+  echo "${out[@]}"
+}
+
+# consoles_kill NAME PID...: SIGTERM to each PID, up to 15 s for them and
+# every process they had started to exit, then SIGKILL to those left. The
+# process trees are read before any signal, while they are whole.
 consoles_kill() {
-  local pid=$1 name=$2 i
-  kill -TERM "$pid" 2>/dev/null || true
+  local name=$1 i p left tree=
+  shift
+  for p in "$@"; do tree+=" $(consoles_tree "$p")"; done
+  kill -TERM "$@" 2>/dev/null || true
   for i in $(seq 1 150); do
-    consoles_alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+    left=
+    for p in $tree; do consoles_alive "$p" && left+=" $p"; done
+    [[ -z "$left" ]] && break
     sleep 0.1
   done
-  echo "!! consoles: $name (pid $pid) ignored SIGTERM for 15 s: killing it" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  if [[ -n "$left" ]]; then
+    echo "!! consoles: $name (pids$left) still running 15 s after SIGTERM: killing" >&2
+    kill -KILL $left 2>/dev/null || true
+  fi
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
 }
 
 consoles_stop() {
-  local i t0
+  local t0
   [[ ${#consoles_pids[@]} == 0 ]] && return 0
   t0=$(consoles_now)
-  for i in "${!consoles_pids[@]}"; do
-    kill -TERM "${consoles_pids[$i]}" 2>/dev/null || true
-  done
-  for i in "${!consoles_pids[@]}"; do
-    consoles_kill "${consoles_pids[$i]}" "${consoles_names[$i]}"
-  done
+  consoles_kill "${consoles_names[*]}" "${consoles_pids[@]}"
   echo "consoles: stopped ${consoles_names[*]} in $(consoles_since "$t0") s"
   consoles_pids=()
   consoles_names=()

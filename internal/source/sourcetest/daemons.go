@@ -217,36 +217,41 @@ func (d *Icinga2) Comments(t testing.TB, name string) []IcingaComment {
 // as Prometheus and its operators would: it fires and resolves alerts and
 // reads the silences.
 type Alertmanager struct {
-	URL  string
-	http *http.Client
+	// URL, User and Password reach the daemon (it requires Basic auth).
+	URL, User, Password string
+	http                *http.Client
 }
 
-// NewAlertmanager connects to the daemon at PDBRIDGE_ALERTMANAGER_URL, or
-// skips (fails under CI) when it is unset.
+// NewAlertmanager connects to the daemon at PDBRIDGE_ALERTMANAGER_URL (with
+// _USER and _PASSWORD), or skips (fails under CI) when they are unset.
 func NewAlertmanager(t testing.TB) *Alertmanager {
 	t.Helper()
-	v := need(t, "Alertmanager", "PDBRIDGE_ALERTMANAGER_URL")
-	return &Alertmanager{URL: v[0], http: &http.Client{Timeout: 10 * time.Second}}
+	v := need(t, "Alertmanager", "PDBRIDGE_ALERTMANAGER_URL", "PDBRIDGE_ALERTMANAGER_USER", "PDBRIDGE_ALERTMANAGER_PASSWORD")
+	return &Alertmanager{URL: v[0], User: v[1], Password: v[2], http: &http.Client{Timeout: 10 * time.Second}}
+}
+
+func (a *Alertmanager) request(method, path string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequest(method, a.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(a.User, a.Password)
+	req.Header.Set("Content-Type", "application/json")
+	return a.http.Do(req)
 }
 
 func (a *Alertmanager) call(t testing.TB, method, path string, body any, out any) {
 	t.Helper()
-	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
+		raw, _ = json.Marshal(body)
 	}
-	req, err := http.NewRequest(method, a.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.http.Do(req)
+	resp, err := a.request(method, path, raw)
 	if err != nil {
 		t.Fatalf("alertmanager %s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("alertmanager %s %s: HTTP %d %s", method, path, resp.StatusCode, raw)
 	}
@@ -257,13 +262,15 @@ func (a *Alertmanager) call(t testing.TB, method, path string, body any, out any
 	}
 }
 
-// Fire sends an alert, as Prometheus does on every evaluation, with an
-// end an hour away (without one Alertmanager resolves it after its
-// resolve_timeout, 5 minutes). The test's cleanup resolves it.
+// Fire sends an alert as Prometheus does: starting now, with an end an
+// hour away (without one Alertmanager resolves it after its
+// resolve_timeout, 5 minutes; with an end but no start it starts it at
+// the end). The test's cleanup resolves it.
 func (a *Alertmanager) Fire(t testing.TB, labels, annotations map[string]string) {
 	t.Helper()
-	a.call(t, http.MethodPost, "/api/v2/alerts", []map[string]any{{"labels": labels, "annotations": annotations,
-		"endsAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano), "generatorURL": "http://prometheus.test/graph"}}, nil)
+	now := time.Now().UTC()
+	a.call(t, http.MethodPost, "/api/v2/alerts", []map[string]any{{"labels": labels, "annotations": annotations, "startsAt": now.Format(time.RFC3339Nano),
+		"endsAt": now.Add(time.Hour).Format(time.RFC3339Nano), "generatorURL": "http://prometheus.test/graph"}}, nil)
 	t.Cleanup(func() { a.post(labels, time.Now()) })
 }
 
@@ -276,7 +283,7 @@ func (a *Alertmanager) Resolve(t testing.TB, labels map[string]string) {
 
 func (a *Alertmanager) post(labels map[string]string, end time.Time) {
 	raw, _ := json.Marshal([]map[string]any{{"labels": labels, "endsAt": end.UTC().Format(time.RFC3339Nano)}})
-	if resp, err := a.http.Post(a.URL+"/api/v2/alerts", "application/json", bytes.NewReader(raw)); err == nil {
+	if resp, err := a.request(http.MethodPost, "/api/v2/alerts", raw); err == nil {
 		resp.Body.Close()
 	}
 }
@@ -320,10 +327,8 @@ func (a *Alertmanager) Silence(t testing.TB, labels map[string]string, createdBy
 	a.call(t, http.MethodPost, "/api/v2/silences", map[string]any{"matchers": matchers, "startsAt": now.Format(time.RFC3339Nano),
 		"endsAt": now.Add(length).Format(time.RFC3339Nano), "createdBy": createdBy, "comment": comment}, &out)
 	t.Cleanup(func() {
-		if req, err := http.NewRequest(http.MethodDelete, a.URL+"/api/v2/silence/"+out.ID, nil); err == nil {
-			if resp, err := a.http.Do(req); err == nil {
-				resp.Body.Close()
-			}
+		if resp, err := a.request(http.MethodDelete, "/api/v2/silence/"+out.ID, nil); err == nil {
+			resp.Body.Close()
 		}
 	})
 	return out.ID
