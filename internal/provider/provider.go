@@ -90,6 +90,7 @@ type sourceModel struct {
 	AllowInsecureHTTP  types.Bool   `tfsdk:"allow_insecure_http"`
 	Timeout            types.String `tfsdk:"timeout"`
 	TimeZone           types.String `tfsdk:"time_zone"`
+	StickyAck          types.Bool   `tfsdk:"sticky_acknowledgement"`
 }
 
 func (p *PdbridgeProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -200,6 +201,10 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 						},
 						"time_zone": schema.StringAttribute{
 							MarkdownDescription: "IANA time zone the console writes local times in (Zenoss 4.x), e.g. `Europe/Berlin`. Default `UTC`.",
+							Optional:            true,
+						},
+						"sticky_acknowledgement": schema.BoolAttribute{
+							MarkdownDescription: "Icinga 2 only: acknowledgements the sync makes last until the problem recovers (default `true`). With `false` Icinga clears them on any state change, CRITICAL to WARNING included, and the sync then takes the incident back to triggered.",
 							Optional:            true,
 						},
 					},
@@ -393,6 +398,7 @@ func sourceFrom(name string, s sourceModel) config.Source {
 		Name: name, Kind: s.Kind.ValueString(), URL: s.URL.ValueString(),
 		Username: s.Username.ValueString(), Password: s.Password.ValueString(), APIKey: s.APIKey.ValueString(),
 		CABundle: s.CABundle.ValueString(), InsecureSkipVerify: s.InsecureSkipVerify.ValueBool(), AllowInsecureHTTP: s.AllowInsecureHTTP.ValueBool(),
+		StickyAcknowledgement: s.StickyAck.ValueBoolPointer(),
 	}
 }
 

@@ -89,3 +89,76 @@ func TestEventTransitionsCarryTheIncidentTheyFollow(t *testing.T) {
 		t.Error("a bare context names an incident")
 	}
 }
+
+// vanishingSource is the Zenoss adapter made to behave like a console
+// whose closed events vanish (Icinga 2, Alertmanager): closed events are
+// not listed, and reading or writing one is source.ErrNotFound.
+type vanishingSource struct{ source.Source }
+
+func (v vanishingSource) Capabilities() source.Capabilities {
+	c := v.Source.Capabilities()
+	c.ListClosed, c.Reopen = false, false
+	return c
+}
+
+func (v vanishingSource) List(ctx context.Context, opts source.ListOptions) (source.Page, error) {
+	opts.ChangedSince = time.Time{}
+	page, err := v.Source.List(ctx, opts)
+	open := page.Events[:0]
+	for _, e := range page.Events {
+		if e.Status.Open() {
+			open = append(open, e)
+		}
+	}
+	page.Events = open
+	return page, err
+}
+
+func (v vanishingSource) gone(ctx context.Context, id string) error {
+	e, err := v.Source.Get(ctx, id)
+	if err == nil && !e.Status.Open() {
+		return source.ErrNotFound
+	}
+	return err
+}
+
+func (v vanishingSource) Get(ctx context.Context, id string) (source.Event, error) {
+	if err := v.gone(ctx, id); err != nil {
+		return source.Event{}, err
+	}
+	return v.Source.Get(ctx, id)
+}
+
+func (v vanishingSource) AppendLog(ctx context.Context, id, text string) error {
+	if err := v.gone(ctx, id); err != nil {
+		return err
+	}
+	return v.Source.AppendLog(ctx, id, text)
+}
+
+// An event that vanished is closed: its incident resolves, and the engine
+// writes no line to it (there is nowhere to write one).
+func TestAVanishedEventResolvesItsIncident(t *testing.T) {
+	w := newWorld(t, nil)
+	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	w.clock.Advance(time.Minute)
+	w.humanUpdate(inc, "acknowledged")
+	w.settle(4)
+	if _, err := w.zs.Close(id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	src := vanishingSource{w.src}
+	for range 3 {
+		w.clock.Advance(eventDelay + time.Second)
+		rep, err := Run(context.Background(), w.settings, src, w.sync, Options{Now: w.clock.Now, FollowUp: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range rep.Result.Failed {
+			t.Errorf("failed: %s (%s): %v", f.Op.Kind, f.Op.Reason, f.Err)
+		}
+	}
+	if got := w.incident(inc); got.Status != "resolved" {
+		t.Errorf("incident %s after its event vanished", got.Status)
+	}
+}

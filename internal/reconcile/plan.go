@@ -243,11 +243,11 @@ func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef
 }
 
 // lineUnlessLogged returns line, or "" when the event's log already has
-// its marker. Without the event's log it returns line: a console without a
-// log takes no line, and the executor skips it there.
+// its marker or the event is gone. Without the event's log it returns
+// line: a console without a log takes no line, and the executor skips it there.
 func (p *planner) lineUnlessLogged(e source.Event, line string) string {
-	if d, ok := p.snap.Details[e.ID]; ok && logHas(d.Log, lineMarker(line)) {
-		return ""
+	if d, ok := p.snap.Details[e.ID]; (ok && logHas(d.Log, lineMarker(line))) || p.snap.Gone[e.ID] {
+		return "" // logged already, or the event is gone: nowhere to write it
 	}
 	return line
 }
@@ -263,7 +263,7 @@ func lineMarker(line string) string {
 // annotate plans one explanatory log line, once: it needs the event's log
 // to know, and asks for it.
 func (p *planner) annotate(e source.Event, incidentID, line, reason string) {
-	if !p.snap.Caps.AppendLog {
+	if !p.snap.Caps.AppendLog || p.snap.Gone[e.ID] {
 		return
 	}
 	d, ok := p.snap.Details[e.ID]
