@@ -50,7 +50,8 @@ fi
 
 echo "== tests"
 set +e
-TF_ACC=1 go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
+# consoles.sh installs (when missing) and starts Icinga 2 and Alertmanager for the tests, and stops them.
+TF_ACC=1 scripts/consoles.sh go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -c '^ok ' "$tmp/test.log" || true)

@@ -170,7 +170,7 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							Required:            true,
 						},
 						"username": schema.StringAttribute{
-							MarkdownDescription: "User for HTTP Basic authentication.",
+							MarkdownDescription: "User for HTTP Basic authentication: required for Zenoss (unless `api_key`) and Icinga 2 (an ApiUser, also the author of the sync's acknowledgements and comments); optional for Alertmanager (behind a web config or a proxy that asks for it; also the `createdBy` of the sync's silences, `pdbridge` without one).",
 							Optional:            true,
 						},
 						"password": schema.StringAttribute{
