@@ -6,7 +6,13 @@
 # sync's whole loop: Zenoss events, the pending operations in terraform plan,
 # a sync, an incident acknowledged and another resolved in PagerDuty, a second
 # sync, and events and incidents side by side. It stops the sandbox.
+# DEMO_SOURCE=icinga2 runs the same loop with Icinga 2 (scripts/demo-icinga2.sh).
 set -euo pipefail
+case "${DEMO_SOURCE:-zenoss}" in
+zenoss) ;;
+icinga2) exec "$(dirname "$0")/demo-icinga2.sh" ;; # the same loop with a real Icinga 2 as the source
+*) echo "demo: DEMO_SOURCE must be zenoss (the default) or icinga2" >&2; exit 2 ;;
+esac
 name=demo token=demo-token email=demo@example.com
 source "$(dirname "$0")/lib/sandbox.sh"
 

@@ -216,7 +216,7 @@ func incidentText(ctx context.Context) string {
 	if !ok {
 		return ""
 	}
-	text := "PagerDuty incident " + ref.IncidentID
+	text := "incident " + ref.IncidentID
 	if ref.URL != "" {
 		text += " (" + ref.URL + ")"
 	}
@@ -290,7 +290,7 @@ func (c *Client) Close(ctx context.Context, id string) (bool, error) {
 	}
 	output := "OK - closed by pdbridge, the PagerDuty sync"
 	if inc := incidentText(ctx); inc != "" {
-		output = "OK - closed by pdbridge: " + inc + " was resolved"
+		output = "OK - closed by pdbridge: " + inc + " was resolved in PagerDuty"
 	}
 	body := target(o)
 	body["exit_status"], body["plugin_output"], body["check_source"] = 0, output, c.user
