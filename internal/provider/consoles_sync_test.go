@@ -68,9 +68,9 @@ func startConsoleFixture(t *testing.T) *consoleFixture {
 
 // config is the provider with one source (HCL attributes), a connector,
 // routing that sends the events whose source matches part device and drops
-// the rest (the daemons are shared by every test), the sync settings with
-// extra settings, and a sync run echoed into state.
-func (f *consoleFixture) config(kind, sourceAttrs, device, extra string) string {
+// the rest (the daemons are shared by every test), the sync settings, and
+// a sync run echoed into state.
+func (f *consoleFixture) config(kind, sourceAttrs, device string) string {
 	return fmt.Sprintf(`
 provider "pdbridge" {
   token      = %[1]q
@@ -110,7 +110,6 @@ resource "pdbridge_routing_transform" "web" {
 resource "pdbridge_sync_settings" "console" {
   source  = "console"
   routing = pdbridge_routing_transform.web
-%[8]s
 }
 
 ephemeral "pdbridge_sync_run" "console" {
@@ -123,7 +122,7 @@ provider "echo" {
 }
 
 resource "echo" "run" {}
-`, testToken, testEmail, f.pdURL, kind, sourceAttrs, f.service, device, extra)
+`, testToken, testEmail, f.pdURL, kind, sourceAttrs, f.service, device)
 }
 
 // incidents are the sandbox's incidents, once every event sent has taken effect.
@@ -182,7 +181,7 @@ func TestAccIcinga2SyncFollowsBothSides(t *testing.T) {
 	d.Downtime(t, maint, "bob", "kernel upgrade", time.Hour)
 	d.Result(t, http, 2, "HTTP CRITICAL - 503 on "+web)
 	d.Result(t, maintHTTP, 2, "HTTP CRITICAL - 503 on "+maint)
-	config := f.config("icinga2", icingaSource(d, d.Password, d.CACert), prefix, "")
+	config := f.config("icinga2", icingaSource(d, d.Password, d.CACert), prefix)
 	incident := f.only(web)
 	var incID string
 	comments := func(text string) int {
@@ -310,14 +309,14 @@ func TestAccIcinga2SyncErrors(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccEchoFactories,
 		Steps: []resource.TestStep{{
-			Config:      f.config("icinga2", icingaSource(d, "not-the-password", d.CACert), prefix, ""),
+			Config:      f.config("icinga2", icingaSource(d, "not-the-password", d.CACert), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing icinga2 events.*HTTP 401.*check the API user`),
 		}, {
-			Config:      f.config("icinga2", icingaSource(d, d.Password, other), prefix, ""),
+			Config:      f.config("icinga2", icingaSource(d, d.Password, other), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing icinga2 events.*certificate signed by unknown authority`),
 		}, {
 			PreConfig:   stopAfterTrigger,
-			Config:      f.config("icinga2", icingaSource(&viaProxy, d.Password, d.CACert), prefix, ""),
+			Config:      f.config("icinga2", icingaSource(&viaProxy, d.Password, d.CACert), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing icinga2 events.*connection refused`),
 			Check:       func(*terraform.State) error { return nil },
 		}, {
@@ -328,7 +327,7 @@ func TestAccIcinga2SyncErrors(t *testing.T) {
 				}
 				proxy.restart(t)
 			},
-			Config: f.config("icinga2", icingaSource(&viaProxy, d.Password, d.CACert), prefix, ""),
+			Config: f.config("icinga2", icingaSource(&viaProxy, d.Password, d.CACert), prefix),
 			Check: func(*terraform.State) error {
 				list := f.incidents(t)
 				if len(list) != 1 {
@@ -360,7 +359,7 @@ func TestAccAlertmanagerSyncFollowsBothSides(t *testing.T) {
 	d.Fire(t, web, map[string]string{"summary": "HTTP 503 on " + web["instance"]})
 	d.Fire(t, maint, map[string]string{"summary": "HTTP 503 on " + maint["instance"]})
 	d.Silence(t, map[string]string{"instance": maint["instance"]}, "bob", "kernel upgrade", time.Hour)
-	config := f.config("alertmanager", amSource(d, d.Password), prefix, "")
+	config := f.config("alertmanager", amSource(d, d.Password), prefix)
 	incident := f.only(web["instance"])
 	var incID string
 	ours := func(instance string) []sourcetest.AMSilence {
@@ -443,7 +442,7 @@ func TestAccAlertmanagerSyncErrors(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccEchoFactories,
 		Steps: []resource.TestStep{{
-			Config:      f.config("alertmanager", amSource(d, "not-the-password"), prefix, ""),
+			Config:      f.config("alertmanager", amSource(d, "not-the-password"), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing alertmanager events.*HTTP 401`),
 		}, {
 			PreConfig: func() {
@@ -457,11 +456,11 @@ func TestAccAlertmanagerSyncErrors(t *testing.T) {
 					}
 				}()
 			},
-			Config:      f.config("alertmanager", amSource(&viaProxy, d.Password), prefix, ""),
+			Config:      f.config("alertmanager", amSource(&viaProxy, d.Password), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing alertmanager events.*connection refused`),
 		}, {
 			PreConfig: func() { proxy.restart(t) },
-			Config:    f.config("alertmanager", amSource(&viaProxy, d.Password), prefix, ""),
+			Config:    f.config("alertmanager", amSource(&viaProxy, d.Password), prefix),
 			Check: func(*terraform.State) error {
 				// Paired by its dedup key: the run that was cut off sent the
 				// trigger, and no run sent another.

@@ -258,22 +258,22 @@ func (c *Client) call(ctx context.Context, what, method, path string, query url.
 }
 
 // action posts one action to one object and checks its result.
-func (c *Client) action(ctx context.Context, name string, body map[string]any) (actionResult, error) {
+func (c *Client) action(ctx context.Context, name string, body map[string]any) error {
 	results, err := c.call(ctx, name+" for "+fmt.Sprint(body[objectKey(body)]), http.MethodPost, "/v1/actions/"+name, nil, body)
 	if err != nil {
-		return actionResult{}, err
+		return err
 	}
 	if len(results) != 1 {
-		return actionResult{}, fmt.Errorf("icinga2: %s: %w: %d results for one object", name, ErrMalformed, len(results))
+		return fmt.Errorf("icinga2: %s: %w: %d results for one object", name, ErrMalformed, len(results))
 	}
 	var r actionResult
 	if err := json.Unmarshal(results[0], &r); err != nil {
-		return actionResult{}, fmt.Errorf("icinga2: %s: %w: %v", name, ErrMalformed, err)
+		return fmt.Errorf("icinga2: %s: %w: %v", name, ErrMalformed, err)
 	}
 	if r.Code >= 300 {
-		return r, &APIError{What: name, Status: int(r.Code), Msg: c.secrets.Scrub(r.Status)}
+		return &APIError{What: name, Status: int(r.Code), Msg: c.secrets.Scrub(r.Status)}
 	}
-	return r, nil
+	return nil
 }
 
 // objectKey is the key an action body names its object with.

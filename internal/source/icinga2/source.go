@@ -240,7 +240,7 @@ func (c *Client) Acknowledge(ctx context.Context, id string) (bool, error) {
 	}
 	body := target(o)
 	body["author"], body["comment"], body["sticky"], body["notify"] = c.user, comment, c.sticky, false
-	_, err = c.action(ctx, "acknowledge-problem", body)
+	err = c.action(ctx, "acknowledge-problem", body)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict {
 		if strings.Contains(apiErr.Msg, "already acknowledged") {
@@ -265,7 +265,7 @@ func (c *Client) Reopen(ctx context.Context, id string) (bool, error) {
 	}
 	body := target(o)
 	body["author"] = c.user
-	if _, err := c.action(ctx, "remove-acknowledgement", body); err != nil {
+	if err := c.action(ctx, "remove-acknowledgement", body); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -294,7 +294,7 @@ func (c *Client) Close(ctx context.Context, id string) (bool, error) {
 	}
 	body := target(o)
 	body["exit_status"], body["plugin_output"], body["check_source"] = 0, output, c.user
-	if _, err := c.action(ctx, "process-check-result", body); err != nil {
+	if err := c.action(ctx, "process-check-result", body); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -312,8 +312,7 @@ func (c *Client) AppendLog(ctx context.Context, id, text string) error {
 	}
 	body := target(o)
 	body["author"], body["comment"] = c.user, text
-	_, err = c.action(httpretry.NotIdempotent(ctx), "add-comment", body)
-	return err
+	return c.action(httpretry.NotIdempotent(ctx), "add-comment", body)
 }
 
 // SetIncidentRef implements source.Source: vars.pdbridge, a dictionary

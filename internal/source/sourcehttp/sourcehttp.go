@@ -59,7 +59,7 @@ func NewClient(o Options) (*http.Client, error) {
 		}
 		base = t
 	}
-	var rt http.RoundTripper = base
+	rt := base
 	if o.Auth != nil {
 		// Credentials are added by the innermost transport, and only for the
 		// configured origin.

@@ -58,7 +58,7 @@ func Run(t *testing.T, f Fixture) {
 
 	t.Run("list and get", func(t *testing.T) {
 		p := f.Raise(t)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		if e.ID == "" || e.DedupID == "" || e.Status != source.StatusNew {
 			t.Errorf("listed event %+v: want an ID, a dedup id and status new", e)
 		}
@@ -129,7 +129,7 @@ func Run(t *testing.T, f Fixture) {
 
 	t.Run("acknowledge and unacknowledge", func(t *testing.T) {
 		p := f.Raise(t)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		changed, err := f.Source.Acknowledge(ctx, e.ID)
 		if !caps.Acknowledge {
 			unsupported(t, "Acknowledge", err)
@@ -142,7 +142,7 @@ func Run(t *testing.T, f Fixture) {
 		if got.Status != source.StatusAcknowledged || got.StatusChanged.Before(e.StatusChanged) {
 			t.Errorf("after Acknowledge: %s since %s (was %s since %s)", got.Status, got.StatusChanged, e.Status, e.StatusChanged)
 		}
-		if l := find(t, f.Source, p, time.Time{}); l.Status != source.StatusAcknowledged {
+		if l := find(t, f.Source, p); l.Status != source.StatusAcknowledged {
 			t.Errorf("listed as %s after Acknowledge", l.Status)
 		}
 		if changed, err := f.Source.Acknowledge(ctx, e.ID); err != nil || changed {
@@ -168,7 +168,7 @@ func Run(t *testing.T, f Fixture) {
 
 	t.Run("log", func(t *testing.T) {
 		p := f.Raise(t)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		text := fmt.Sprintf("a line from the conformance suite [sourcetest:%d]", time.Now().UnixNano())
 		err := f.Source.AppendLog(ctx, e.ID, text)
 		if !caps.AppendLog {
@@ -208,7 +208,7 @@ func Run(t *testing.T, f Fixture) {
 
 	t.Run("incident reference", func(t *testing.T) {
 		p := f.Raise(t)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		now := time.Now().UTC()
 		ref := source.IncidentRef{IncidentID: "PINC123", URL: "https://example.pagerduty.com/incidents/PINC123", Created: now.Add(-time.Minute),
 			ConnectorID: "PSVC/PINT", DedupKey: "src/" + e.ID, State: "acknowledged", IncidentUpdated: now, EventChanged: e.StatusChanged}
@@ -224,7 +224,7 @@ func Run(t *testing.T, f Fixture) {
 			t.Fatalf("SetIncidentRef again (it is idempotent): %v", err)
 		}
 		sameRef(t, "Get", get(t, f.Source, e.ID).Ref, ref, caps.TimePrecision)
-		sameRef(t, "List", find(t, f.Source, p, time.Time{}).Ref, ref, caps.TimePrecision)
+		sameRef(t, "List", find(t, f.Source, p).Ref, ref, caps.TimePrecision)
 		if err := f.Source.SetIncidentRef(ctx, e.ID, source.IncidentRef{}); err != nil {
 			t.Fatalf("clearing the reference: %v", err)
 		}
@@ -235,7 +235,7 @@ func Run(t *testing.T, f Fixture) {
 
 	t.Run("close", func(t *testing.T) {
 		p := f.Raise(t)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		changed, err := f.Source.Close(ctx, e.ID)
 		if !caps.Close {
 			unsupported(t, "Close", err)
@@ -265,7 +265,7 @@ func Run(t *testing.T, f Fixture) {
 	if f.RaiseUnclosable != nil {
 		t.Run("close refused for this event", func(t *testing.T) {
 			p := f.RaiseUnclosable(t)
-			e := find(t, f.Source, p, time.Time{})
+			e := find(t, f.Source, p)
 			if changed, err := f.Source.Close(ctx, e.ID); changed || !errors.Is(err, source.ErrUnsupported) {
 				t.Errorf("Close(%s) = %v, %v; want ErrUnsupported", e.ID, changed, err)
 			}
@@ -278,14 +278,14 @@ func Run(t *testing.T, f Fixture) {
 	t.Run("recovery and recurrence", func(t *testing.T) {
 		p := f.Raise(t)
 		before := time.Now().Add(-time.Minute)
-		e := find(t, f.Source, p, time.Time{})
+		e := find(t, f.Source, p)
 		p.Recover(t)
 		closedNow(t, f, caps, e)
 		if caps.ListClosed && !listed(t, f.Source, source.ListOptions{ChangedSince: before}, e.ID) {
 			t.Errorf("the recovered event is missing from a listing with ChangedSince")
 		}
 		p.Recur(t)
-		again := find(t, f.Source, p, time.Time{})
+		again := find(t, f.Source, p)
 		if again.Status != source.StatusNew {
 			t.Errorf("the recurrence is %s, want new", again.Status)
 		}
@@ -355,12 +355,12 @@ func sameRef(t *testing.T, where string, got, want source.IncidentRef, precision
 }
 
 // find waits (bounded) for the problem's event to be listed as open.
-func find(t *testing.T, s source.Source, p Problem, since time.Time) source.Event {
+func find(t *testing.T, s source.Source, p Problem) source.Event {
 	t.Helper()
 	deadline := time.Now().Add(bound)
 	for {
 		var hits []source.Event
-		for _, e := range listAll(t, s, source.ListOptions{ChangedSince: since}) {
+		for _, e := range listAll(t, s, source.ListOptions{}) {
 			if p.Is(e) && e.Status.Open() {
 				hits = append(hits, e)
 			}

@@ -31,12 +31,12 @@ func TestConformance(t *testing.T) {
 					if sb.AddEvent(o) == "" {
 						t.Fatal("the sandbox dropped the event")
 					}
-					clear := o
-					clear.Severity, clear.Summary = sandbox.SeverityClear, "HTTP OK"
+					clearing := o
+					clearing.Severity, clearing.Summary = sandbox.SeverityClear, "HTTP OK"
 					return sourcetest.Problem{
 						Is: func(e source.Event) bool { return e.Device == o.Device },
 						Recover: func(t *testing.T) {
-							if sb.AddEvent(clear) == "" {
+							if sb.AddEvent(clearing) == "" {
 								t.Fatal("the clear cleared nothing")
 							}
 						},
