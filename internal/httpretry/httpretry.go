@@ -49,6 +49,9 @@ type Options struct {
 	// OnRetry, when set, is told about every retry before its wait; status is
 	// 0 when the attempt failed without a response.
 	OnRetry func(method, url string, status int, wait time.Duration)
+	// Pacer, when set, spaces every attempt under the server's rate limit.
+	// Its wait comes before the attempt's Timeout starts.
+	Pacer *Pacer
 }
 
 // NewClient returns an *http.Client whose requests are retried by policy.
@@ -80,6 +83,13 @@ func NewClient(o Options) *http.Client {
 		// error, so that PagerDuty's own error body (e.g. code 2020) reaches it.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		Logger:       nil, // URLs may carry query secrets on some consoles; we log nothing here.
+	}
+	if o.Pacer != nil {
+		// Hooks run outside HTTPClient.Do, so the wait is not part of the
+		// attempt's Timeout. A wait cut short by the context needs no
+		// error here: the attempt then fails with the context's error.
+		rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, _ int) { _ = o.Pacer.Wait(r.Context()) }
+		rc.ResponseLogHook = func(_ retryablehttp.Logger, r *http.Response) { o.Pacer.Observe(r) }
 	}
 	if o.OnRetry != nil {
 		wait := rc.Backoff

@@ -64,6 +64,15 @@ type Config struct {
 	Transport http.RoundTripper
 	// OnRetry, when set, hears of every retry (the provider logs them).
 	OnRetry func(method, url string, status int, wait time.Duration)
+	// RequestsPerMinute, if positive, paces the REST requests of every
+	// client with this token and API root in the process to that many a
+	// minute (the provider's: DefaultRequestsPerMinute); the first client
+	// made for a token sets it. Zero does not pace, for tests whose
+	// sandboxes enforce no limit.
+	RequestsPerMinute int
+	// ShareReads serves integration reads from one read of their service,
+	// shared by every caller until a write on that service (see reads.go).
+	ShareReads bool
 }
 
 // Client talks to one PagerDuty account.
@@ -75,6 +84,8 @@ type Client struct {
 	eventsURL string
 	token     string
 	from      string
+	reads     *serviceReads // nil unless Config.ShareReads
+	vendors   vendorCatalogue
 }
 
 // New validates cfg and returns a client. It makes no request. A client
@@ -96,15 +107,27 @@ func New(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	retrying := httpretry.NewClient(httpretry.Options{Policy: cfg.Retry, Timeout: timeout, Transport: cfg.Transport, OnRetry: cfg.OnRetry}).Transport
+	opts := httpretry.Options{Policy: cfg.Retry, Timeout: timeout, Transport: cfg.Transport, OnRetry: cfg.OnRetry}
+	retrying := httpretry.NewClient(opts).Transport
+	// REST calls spend the token's budget; events have their own limits
+	// per routing key, so they are not paced with it.
+	paced := retrying
+	if cfg.RequestsPerMinute > 0 {
+		opts.Pacer = pacerFor(apiURL, cfg.Token, cfg.RequestsPerMinute)
+		paced = httpretry.NewClient(opts).Transport
+	}
 	ua := firstNonEmpty(cfg.UserAgent, "terraform-provider-pdbridge")
-	rest := &http.Client{Transport: headers{next: retrying, from: cfg.UserEmail, userAgent: ua}}
+	rest := &http.Client{Transport: headers{next: paced, from: cfg.UserEmail, userAgent: ua}}
 	// The Events API authenticates by routing key and has no From.
 	events := &http.Client{Transport: headers{next: retrying, userAgent: ua}}
 	api := gopd.NewClient(cfg.Token, gopd.WithAPIEndpoint(apiURL), gopd.WithV2EventsAPIEndpoint(eventsURL), func(c *gopd.Client) {
 		c.HTTPClient = rest
 	})
-	return &Client{api: api, http: rest, events: events, apiURL: apiURL, eventsURL: eventsURL, token: cfg.Token, from: cfg.UserEmail}, nil
+	c := &Client{api: api, http: rest, events: events, apiURL: apiURL, eventsURL: eventsURL, token: cfg.Token, from: cfg.UserEmail}
+	if cfg.ShareReads {
+		c.reads = newServiceReads()
+	}
+	return c, nil
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -154,8 +154,13 @@ func TestWritesCarryFromHeader(t *testing.T) {
 
 func TestRenameIntegrationSendsWrappedBody(t *testing.T) {
 	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet { // the type to send back is read first
+			writeJSON(w, 200, map[string]any{"integration": map[string]any{"id": "PINT1", "name": "old name", "type": "generic_events_api_inbound_integration"}})
+			return
+		}
 		var body map[string]map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body["integration"]["name"] != "new name" {
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body["integration"]["name"] != "new name" ||
+			body["integration"]["type"] != "generic_events_api_inbound_integration" {
 			writeJSON(w, 400, map[string]any{"error": map[string]any{"code": 2001, "message": "Invalid Input Provided", "errors": []string{fmt.Sprint(body)}}})
 			return
 		}

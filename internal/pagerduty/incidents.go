@@ -107,7 +107,7 @@ type referenceJSON struct {
 }
 
 func (r referenceJSON) ref() Reference {
-	return Reference{ID: r.ID, Type: r.Type, Summary: r.Summary, HTMLURL: r.HTMLURL}
+	return Reference(r)
 }
 
 // parseTime reads a PagerDuty timestamp, which carries the offset of the

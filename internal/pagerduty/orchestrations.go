@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sync"
 
-	gopd "github.com/PagerDuty/go-pagerduty"
-
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 )
 
@@ -324,18 +322,19 @@ func (c *Client) ModifyRouter(ctx context.Context, orchestrationID string, mutat
 	return c.PutRouter(ctx, r)
 }
 
-// ServiceEventsV2Integrations lists a service's Events API v2 integrations.
-// The router routes to services, pdbridge to connectors (integrations on a
-// service): this maps one back to the other when a router is imported.
+// ServiceEventsV2Integrations lists the integrations of a service that take
+// Events API v2 events with their routing key: Events API v2 integrations,
+// and those PagerDuty gave a vendor's events type (see
+// CreateVendorIntegration).
 func (c *Client) ServiceEventsV2Integrations(ctx context.Context, serviceID string) ([]Integration, error) {
-	s, err := c.api.GetServiceWithContext(ctx, url.PathEscape(serviceID), &gopd.GetServiceOptions{Includes: []string{"integrations"}})
+	all, err := c.serviceIntegrations(ctx, serviceID)
 	if err != nil {
-		return nil, wrap(ctx, fmt.Sprintf("listing the integrations of service %s", serviceID), err)
+		return nil, err
 	}
 	var out []Integration
-	for _, i := range s.Integrations {
-		if i.Type == EventsV2IntegrationType {
-			out = append(out, integrationFrom(serviceID, i))
+	for _, i := range all {
+		if i.Type == EventsV2IntegrationType || i.Vendor != nil && i.Type == genericEventsIntegrationType {
+			out = append(out, i)
 		}
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package provider
 
 import (
 	aschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -48,31 +47,6 @@ func boolDefault(v bool) *bool    { return &v }
 func intDefault(v int64) *int64   { return &v }
 
 func (s attrSpec) hasDefault() bool { return s.defStr != nil || s.defBool != nil || s.defInt != nil }
-
-// attrType is the Terraform type of the attribute's value.
-func (s attrSpec) attrType() attr.Type {
-	switch s.kind {
-	case specBool:
-		return types.BoolType
-	case specInt:
-		return types.Int64Type
-	case specStringMap:
-		return types.MapType{ElemType: types.StringType}
-	case specObject:
-		return types.ObjectType{AttrTypes: attrTypes(s.attrs)}
-	case specList:
-		return types.ListType{ElemType: types.ObjectType{AttrTypes: attrTypes(s.attrs)}}
-	}
-	return types.StringType
-}
-
-func attrTypes(specs map[string]attrSpec) map[string]attr.Type {
-	out := make(map[string]attr.Type, len(specs))
-	for k, s := range specs {
-		out[k] = s.attrType()
-	}
-	return out
-}
 
 // resourceAttributes builds the resource's schema: optional attributes with
 // a default are also computed, so state holds the value in effect.

@@ -17,32 +17,38 @@ import (
 
 const changeRoute = "POST /v2/change/enqueue"
 
-func TestChangeEventActionPutsADeploymentOnTheServiceTimeline(t *testing.T) {
-	sb := startSandbox(t)
-	svc, key := sb.routingKey(t, "checkout")
-	p := configuredActions(t, sb, nil)
-	typ := p.actionType("pdbridge_change_event")
-	details := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"version": tftypes.String, "commit": tftypes.String}}
-	res := p.run("pdbridge_change_event", map[string]tftypes.Value{
-		"routing_key": tfString(key), "summary": tfString("Deployed checkout v42"), "source": tfString("github-actions"),
-		"timestamp":      tfString("2025-06-01T09:30:00-04:00"),
-		"custom_details": tftypes.NewValue(details, map[string]tftypes.Value{"version": tfString("v42"), "commit": tfString("9f2c1e0")}),
-		"links":          tfObjectList(typ, "links", map[string]tftypes.Value{"href": tfString("https://ci.example.com/runs/42"), "text": tfString("CI run")}),
-		"images":         tfObjectList(typ, "images", map[string]tftypes.Value{"src": tfString("https://ci.example.com/badge.png")}),
-	})
-	if res.step != "invoke" || hasErrorDiag(res.diags) {
-		t.Fatalf("stopped at %s: %s", res.step, describeDiags(res.diags))
+func TestAccChangeEventActionPutsADeploymentOnTheServiceTimeline(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "checkout", `
+action "pdbridge_change_event" "deployed" {
+  config {
+    routing_key = var.routing_key
+    summary     = "Deployed checkout v42"
+    source      = "github-actions"
+    timestamp   = "2025-06-01T09:30:00-04:00"
+    custom_details = {
+      version = "v42"
+      commit  = "9f2c1e0"
+    }
+    links  = [{ href = "https://ci.example.com/runs/42", text = "CI run" }]
+    images = [{ src = "https://ci.example.com/badge.png" }]
+  }
+}
+`)
+	out, ok := f.invoke("pdbridge_change_event.deployed")
+	if !ok {
+		t.Fatal("the change event failed")
 	}
-	want := []string{"Sending a change event to " + sb.URL + "/v2/change/enqueue.", `PagerDuty accepted the change event: status "success" (Change event processed).`}
-	if !reflect.DeepEqual(res.progress, want) {
-		t.Errorf("progress %q, want %q", res.progress, want)
+	want := []string{"Sending a change event to " + f.URL + "/v2/change/enqueue.", `PagerDuty accepted the change event: status "success" (Change event processed).`}
+	if got := progress(out, "pdbridge_change_event.deployed"); !reflect.DeepEqual(got, want) {
+		t.Errorf("progress %q, want %q", got, want)
 	}
-	changes := sb.ChangeEvents()
+	changes := f.ChangeEvents()
 	if len(changes) != 1 {
 		t.Fatalf("%d change events", len(changes))
 	}
 	ce := changes[0]
-	if ce.ServiceID != svc.ID || ce.Summary != "Deployed checkout v42" || ce.Source != "github-actions" || ce.Timestamp != "2025-06-01T13:30:00Z" {
+	if ce.ServiceID != f.svc.ID || ce.Summary != "Deployed checkout v42" || ce.Source != "github-actions" || ce.Timestamp != "2025-06-01T13:30:00Z" {
 		t.Errorf("change event %+v", ce)
 	}
 	if !reflect.DeepEqual(ce.CustomDetails, map[string]any{"version": "v42", "commit": "9f2c1e0"}) {
@@ -53,12 +59,13 @@ func TestChangeEventActionPutsADeploymentOnTheServiceTimeline(t *testing.T) {
 		t.Errorf("links %v, images %v", ce.Links, ce.Images)
 	}
 	// A change event opens no incident.
-	if len(sb.Events()) != 0 {
+	if len(f.Events()) != 0 {
 		t.Error("the change event went to the alert events route")
 	}
 }
 
 func TestChangeEventActionRejectsBadInputBeforeSending(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "rules")
 	p := configuredActions(t, sb, nil)
@@ -81,11 +88,8 @@ func TestChangeEventActionRejectsBadInputBeforeSending(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.attrs["routing_key"] = tfString(key)
-			res := p.run("pdbridge_change_event", c.attrs)
-			if res.step != "validate" {
-				t.Fatalf("not refused at validation but at %s: %s", res.step, describeDiags(res.diags))
-			}
-			if d := errorDiagAt(t, res.diags, c.at...); d.Summary != c.want {
+			// Refused at validation: Terraform never plans, let alone invokes.
+			if d := errorDiagAt(t, p.validate("pdbridge_change_event", c.attrs), c.at...); d.Summary != c.want {
 				t.Errorf("error %q, want %q", d.Summary, c.want)
 			}
 		})
@@ -95,25 +99,30 @@ func TestChangeEventActionRejectsBadInputBeforeSending(t *testing.T) {
 	}
 }
 
-func TestChangeEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "throttled")
-	p := configuredActions(t, sb, nil)
-	sb.Faults().Set(fault.Faults{RoutePrefix: changeRoute, RateLimit: 1, RateLimitReset: time.Second})
-	start := time.Now()
-	res := p.run("pdbridge_change_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfString("Deployed")})
-	if hasErrorDiag(res.diags) {
-		t.Fatal(describeDiags(res.diags))
+func TestAccChangeEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "throttled", `
+action "pdbridge_change_event" "deployed" {
+  config {
+    routing_key = var.routing_key
+    summary     = "Deployed"
+  }
+}
+`)
+	f.Faults().Set(fault.Faults{RoutePrefix: changeRoute, RateLimit: 1, RateLimitReset: time.Second})
+	if _, ok := f.invoke("pdbridge_change_event.deployed"); !ok {
+		t.Fatal("the throttled change event failed")
 	}
-	if elapsed := time.Since(start); elapsed < time.Second {
-		t.Errorf("retried after %v, before the announced 1s reset", elapsed)
+	if at := f.arrivedAt(changeRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
+		t.Errorf("requests at %v: want the retry at least the announced 1s after the 429", at)
 	}
-	if n := sb.Faults().Count(changeRoute); n != 2 || len(sb.ChangeEvents()) != 1 {
-		t.Errorf("%d requests and %d change events, want 2 and 1", n, len(sb.ChangeEvents()))
+	if n := f.Faults().Count(changeRoute); n != 2 || len(f.ChangeEvents()) != 1 {
+		t.Errorf("%d requests and %d change events, want 2 and 1", n, len(f.ChangeEvents()))
 	}
 }
 
 func TestChangeEventActionSchema(t *testing.T) {
+	t.Parallel()
 	attrs := providerSchema(t).ActionSchemas["pdbridge_change_event"].Schema.Block.Attributes
 	rk := attrs[indexOf(t, attrs, "routing_key")]
 	if !rk.Required {
@@ -127,6 +136,7 @@ func TestChangeEventActionSchema(t *testing.T) {
 // With Terraform 1.14 or later, every apply that changes the release marks
 // the service's timeline.
 func TestAccChangeEventActionAfterApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "deploys")
 	config := func(version string) string {
@@ -162,7 +172,7 @@ action "pdbridge_change_event" "deployed" {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -2,12 +2,15 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
+	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -17,15 +20,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/routing"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sourcekind"
 )
-
-// connectorSourceKinds are the tools a connector can be fed by: the consoles
-// pdbridge synchronises with, and push-only sources.
-var connectorSourceKinds = slices.Concat(config.SourceKinds, events.PushSourceKinds)
 
 var (
 	_ resource.Resource                = &ConnectorResource{}
@@ -81,9 +80,9 @@ func (r *ConnectorResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"source_kind": schema.StringAttribute{
-				MarkdownDescription: "What feeds this connector: `" + strings.Join(connectorSourceKinds, "`, `") + "`. It is pdbridge's own setting (PagerDuty does not store it), so changing it never touches the integration; after an import it is taken from configuration on the next apply.",
+				MarkdownDescription: "What feeds this connector: `" + strings.Join(sourcekind.Kinds, "`, `") + "`. PagerDuty keeps it as the integration's vendor (Zenoss, Icinga2, Prometheus for `alertmanager`, Elastic Alerts for `kibana`, Device42, RudderStack; `generic` has none), so an imported connector gets it back. An integration's vendor cannot change: changing `source_kind` of a connector that has one replaces the integration, with a new `integration_key`, and the plan says so. Integrations without one of these vendors (`generic`, or made outside pdbridge) keep their key and change `source_kind` in state only.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(connectorSourceKinds...)},
+				Validators:          []validator.String{stringvalidator.OneOf(sourcekind.Kinds...)},
 			},
 			"integration_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the PagerDuty integration.",
@@ -160,6 +159,15 @@ func (r *ConnectorResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !req.State.Raw.IsNull() && !plan.SourceKind.IsUnknown() {
+		var state connectorModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		kept, diags := kindKeptInPagerDuty(ctx, req.Private)
+		resp.Diagnostics.Append(diags...)
+		if sourcekind.ChangeNeedsNewIntegration(kept, state.SourceKind.ValueString(), plan.SourceKind.ValueString()) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("source_kind"))
+		}
+	}
 	// What Create and Update will set: the provider's events URL may have
 	// changed since the state was written.
 	if r.data != nil && r.data.pagerduty != nil {
@@ -228,7 +236,11 @@ func (r *ConnectorResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}
-	i, err := c.CreateEventsV2Integration(ctx, plan.ServiceID.ValueString(), plan.Name.ValueString())
+	vendorID := r.vendorID(ctx, c, plan.SourceKind.ValueString(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	i, err := c.CreateVendorIntegration(ctx, plan.ServiceID.ValueString(), plan.Name.ValueString(), vendorID)
 	if err != nil {
 		if pagerduty.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("service_id"), "PagerDuty Service Not Found", fmt.Sprintf("No PagerDuty service has id %q.\n\nOriginal Error: %v", plan.ServiceID.ValueString(), err))
@@ -251,6 +263,68 @@ func (r *ConnectorResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	plan.fill(i, c)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setVendorPrivate(ctx, resp.Private, i)...)
+}
+
+// vendorID returns the id of the vendor that marks a connector of kind in
+// PagerDuty, or "" for kinds without one. When the account's vendor list
+// lacks it, or the token may not read that list, the connector is made
+// without one, with a warning: it works the same, but an import will not
+// know its kind.
+func (r *ConnectorResource) vendorID(ctx context.Context, c *pagerduty.Client, kind string, diags *diag.Diagnostics) string {
+	name, ok := sourcekind.VendorName(kind)
+	if !ok {
+		return ""
+	}
+	v, err := c.VendorNamed(ctx, name)
+	var apiErr *pagerduty.Error
+	switch {
+	case err == nil:
+		return v.ID
+	case errors.Is(err, pagerduty.ErrNoSuchVendor) || errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
+		diags.AddAttributeWarning(path.Root("source_kind"), "Connector Made Without a Vendor",
+			fmt.Sprintf("PagerDuty's vendor %q is not in the account's vendor list, or the token may not read that list, so the integration is made without a vendor. It works the same, but PagerDuty will not record that %s feeds it, and an import will read its source_kind as %q.\n\nOriginal Error: %v", name, kind, sourcekind.Generic, err))
+		return ""
+	default:
+		diags.AddError("Create Connector Error", fmt.Sprintf("Unable to look up PagerDuty's vendor %q for source_kind %q.\n\nOriginal Error: %v", name, kind, err))
+		return ""
+	}
+}
+
+// Whether PagerDuty keeps a connector's kind (its integration names one of
+// the kinds' vendors) is kept in private state, as the vendor reference: it
+// decides whether a change of source_kind needs a new integration, and it
+// is there for plans made without refreshing too.
+const privateVendorKey = "vendor"
+
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type privateVendor struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func setVendorPrivate(ctx context.Context, p privateState, i *pagerduty.Integration) diag.Diagnostics {
+	var value []byte // removes the key
+	if _, ok := sourcekind.OfVendor(vendorName(i)); ok {
+		value, _ = json.Marshal(privateVendor{ID: i.Vendor.ID, Name: i.Vendor.Name})
+	}
+	return p.SetKey(ctx, privateVendorKey, value)
+}
+
+func kindKeptInPagerDuty(ctx context.Context, p privateState) (bool, diag.Diagnostics) {
+	b, diags := p.GetKey(ctx, privateVendorKey)
+	return len(b) > 0, diags
+}
+
+func vendorName(i *pagerduty.Integration) string {
+	if i.Vendor == nil {
+		return ""
+	}
+	return i.Vendor.Name
 }
 
 func (m *connectorModel) fill(i *pagerduty.Integration, c *pagerduty.Client) {
@@ -281,8 +355,10 @@ func (r *ConnectorResource) Read(ctx context.Context, req resource.ReadRequest, 
 		resp.Diagnostics.AddError("Read Connector Error", fmt.Sprintf("Unable to read integration %s.\n\nOriginal Error: %v", state.ID.ValueString(), err))
 		return
 	}
+	state.SourceKind = types.StringValue(sourcekind.Read(vendorName(i), state.SourceKind.ValueString()))
 	state.fill(i, c)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(setVendorPrivate(ctx, resp.Private, i)...)
 }
 
 func (r *ConnectorResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

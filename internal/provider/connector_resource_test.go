@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 )
 
 func connectorConfig(sb *sandbox, serviceID, name, kind string) string {
@@ -23,6 +25,32 @@ resource "pdbridge_connector" "unix" {
   source_kind = %q
 }
 `, name, serviceID, kind)
+}
+
+// importBlock imports an integration into pdbridge_connector.unix.
+func importBlock(serviceID, integrationID string) string {
+	return fmt.Sprintf(`
+import {
+  to = pdbridge_connector.unix
+  id = "%s/%s"
+}`, serviceID, integrationID)
+}
+
+// integrationWrites counts the sandbox's integration writes so far.
+func integrationWrites(sb *sandbox) int {
+	f := sb.Faults()
+	return f.Count("POST /services/{id}/integrations") + f.Count("PUT /services/{id}/integrations/{integration_id}") +
+		f.Count("DELETE /services/{id}/integrations/{integration_id}")
+}
+
+// keyOf reads an integration's routing key from PagerDuty.
+func keyOf(t *testing.T, sb *sandbox, serviceID, integrationID string) string {
+	t.Helper()
+	i, err := sb.Client.GetIntegration(context.Background(), serviceID, integrationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i.IntegrationKey
 }
 
 // captureIDs records the connector's ids from state, for out-of-band changes.
@@ -38,18 +66,14 @@ func captureIDs(serviceID, integrationID *string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorLifecycle(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Unix team")
 	var serviceID, integrationID string
 	ctx := context.Background()
-	integrationWrites := func() int {
-		f := sb.Faults()
-		return f.Count("POST /services/{id}/integrations") + f.Count("PUT /services/{id}/integrations/{integration_id}") +
-			f.Count("DELETE /services/{id}/integrations/{integration_id}")
-	}
-	var writesBefore int
+	var keyBefore string
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -68,7 +92,7 @@ func TestAccConnectorLifecycle(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						if i.Name != "Zenoss: Unix team" || i.Type != "events_api_v2_inbound_integration" {
+						if i.Name != "Zenoss: Unix team" || i.Type != "events_api_v2_inbound_integration" || i.Vendor == nil || i.Vendor.Name != "Zenoss" {
 							return fmt.Errorf("integration in PagerDuty: %+v", i)
 						}
 						return nil
@@ -88,25 +112,37 @@ func TestAccConnectorLifecycle(t *testing.T) {
 					return nil
 				},
 			},
-			{ // changing only source_kind touches nothing in PagerDuty
-				PreConfig: func() { writesBefore = integrationWrites() },
+			{ // import by SERVICE_ID/INTEGRATION_ID: source_kind comes back from the vendor
+				ResourceName:      "pdbridge_connector.unix",
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{ // PagerDuty keeps source_kind as the vendor, which cannot change: the plan says replace
+				PreConfig: func() { keyBefore = keyOf(t, sb, serviceID, integrationID) },
 				Config:    connectorConfig(sb, svc.ID, "Zenoss: Unix and AIX", "generic"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("integration_id"), knownvalue.NotNull()),
+					plancheck.ExpectResourceAction("pdbridge_connector.unix", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectUnknownValue("pdbridge_connector.unix", tfjsonpath.New("integration_key")),
 				}},
-				Check: func(*terraform.State) error {
-					if n := integrationWrites() - writesBefore; n != 0 {
-						return fmt.Errorf("%d integration writes for a source_kind change, want 0", n)
+				Check: func(s *terraform.State) error {
+					old := integrationID
+					if err := captureIDs(&serviceID, &integrationID)(s); err != nil {
+						return err
+					}
+					if _, err := sb.Client.GetIntegration(ctx, serviceID, old); err == nil {
+						return fmt.Errorf("replaced integration %s still exists", old)
+					}
+					i, err := sb.Client.GetIntegration(ctx, serviceID, integrationID)
+					if err != nil || i.Vendor != nil || i.IntegrationKey == keyBefore {
+						return fmt.Errorf("new generic integration %+v (old key %s), %v", i, keyBefore, err)
 					}
 					return nil
 				},
 			},
-			{ // import by SERVICE_ID/INTEGRATION_ID
-				ResourceName:            "pdbridge_connector.unix",
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"source_kind"}, // not stored in PagerDuty
+			{ // and a generic connector imports as generic
+				ResourceName:      "pdbridge_connector.unix",
+				ImportState:       true,
+				ImportStateVerify: true,
 			},
 			{ // renamed behind Terraform's back: plan an update that restores the name
 				PreConfig: func() {
@@ -159,9 +195,10 @@ func TestAccConnectorLifecycle(t *testing.T) {
 }
 
 func TestAccConnectorMovesToAnotherService(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	a, b := sb.service(t, "A"), sb.service(t, "B")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -180,12 +217,13 @@ func TestAccConnectorMovesToAnotherService(t *testing.T) {
 }
 
 func TestAccConnectorRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "bad input")
 	step := func(config, want string) resource.TestStep {
 		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -197,11 +235,13 @@ func TestAccConnectorRejectsBadInput(t *testing.T) {
 }
 
 func TestAccConnectorImportRejectsOtherIDForms(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "import")
 	for _, id := range []string{"PINT1", svc.ID + ".PINT1", svc.ID + "/PINT1/extra", "/PINT1"} {
 		t.Run(id, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -232,6 +272,7 @@ func keyFrom(attr, format string) resource.TestCheckFunc {
 }
 
 func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Push sources")
 	const c = "pdbridge_connector.unix"
@@ -243,7 +284,7 @@ func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
 		return p
 	}
 	enqueue := sb.URL + "/v2/enqueue"
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -261,12 +302,12 @@ func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
 				},
 				Check: keyFrom("kibana.secrets", `{"routingKey":"%s"}`),
 			},
-			{ // Changing source_kind re-plans the exports with their values, in place
+			{ // Changing source_kind re-plans the exports; the vendor changes, so a new integration (and key)
 				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "rudderstack"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(c, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(c, plancheck.ResourceActionDestroyBeforeCreate),
 					plancheck.ExpectKnownValue(c, at("kibana"), knownvalue.Null()),
-					plancheck.ExpectKnownValue(c, at("rudderstack", "routing_key"), knownvalue.StringRegexp(regexp.MustCompile(`^[a-z0-9]{32}$`))),
+					plancheck.ExpectUnknownValue(c, at("rudderstack", "routing_key")),
 					plancheck.ExpectKnownValue(c, at("rudderstack", "dedup_key_field_identifier"), knownvalue.StringExact("properties.dedupKey")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -297,11 +338,10 @@ func TestAccConnectorExportsWhatEachPushSourceNeeds(t *testing.T) {
 				},
 				Check: keyFrom("device42.integration_key", "%s"),
 			},
-			{ // Imported, the connector has no source_kind (PagerDuty does not store it), so no exports yet
-				ResourceName:            c,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"source_kind", "device42"},
+			{ // Imported, the connector gets its source_kind back from the vendor, and with it its exports
+				ResourceName:      c,
+				ImportState:       true,
+				ImportStateVerify: true,
 			},
 			{ // Sensitive parts stay sensitive: Terraform refuses to output them unmarked
 				Config: connectorConfig(sb, svc.ID, "Kibana alerts", "device42") + `
@@ -315,6 +355,7 @@ output "key" {
 }
 
 func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "Imported")
 	i, err := sb.Client.CreateEventsV2Integration(context.Background(), svc.ID, "Device42 alerts")
@@ -322,26 +363,34 @@ func TestAccConnectorImportedGetsItsExportsOnTheFirstApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	const c = "pdbridge_connector.unix"
-	resource.Test(t, resource.TestCase{
+	var writesBefore int
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: connectorConfig(sb, svc.ID, "Device42 alerts", "device42") + fmt.Sprintf(`
-import {
-  to = pdbridge_connector.unix
-  id = "%s/%s"
-}`, svc.ID, i.ID),
+			Config: connectorConfig(sb, svc.ID, "Device42 alerts", "device42") + importBlock(svc.ID, i.ID),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(c, plancheck.ResourceActionUpdate),
 				plancheck.ExpectKnownValue(c, tfjsonpath.New("device42").AtMapKey("url"), knownvalue.StringExact(sb.URL+"/v2/enqueue")),
 				plancheck.ExpectKnownValue(c, tfjsonpath.New("device42").AtMapKey("integration_key"), knownvalue.StringExact(i.IntegrationKey)),
 			}},
-			Check: keyFrom("device42.integration_key", "%s"),
+			// Made without a vendor, it keeps its key: the kind changes in state only.
+			PreConfig: func() { writesBefore = integrationWrites(sb) },
+			Check: resource.ComposeTestCheckFunc(
+				keyFrom("device42.integration_key", "%s"),
+				func(*terraform.State) error {
+					if n := integrationWrites(sb) - writesBefore; n != 0 {
+						return fmt.Errorf("%d integration writes for a source_kind change, want 0", n)
+					}
+					return nil
+				},
+			),
 		}},
 	})
 }
 
 func TestConnectorExportsMarkSecretsSensitive(t *testing.T) {
+	t.Parallel()
 	attrs := providerSchema(t).ResourceSchemas["pdbridge_connector"].Block.Attributes
 	want := map[string][]string{"kibana": {"secrets"}, "rudderstack": {"routing_key", "destination_config"}, "device42": {"integration_key"}}
 	for obj, secrets := range want {
@@ -355,4 +404,190 @@ func TestConnectorExportsMarkSecretsSensitive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A connector made by pdbridge, forgotten by Terraform (as when another
+// workspace adopts it) and imported again, plans no change: PagerDuty gives
+// back everything the configuration says, source_kind included.
+func TestAccConnectorImportThenPlanIsEmpty(t *testing.T) {
+	for _, kind := range []string{"zenoss", "alertmanager", "kibana", "generic"} {
+		t.Run(kind, func(t *testing.T) {
+			sb := startSandbox(t)
+			svc := sb.service(t, "import "+kind)
+			config := connectorConfig(sb, svc.ID, "Imported "+kind, kind)
+			var id string
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config: config,
+						Check: func(s *terraform.State) error {
+							id = s.RootModule().Resources["pdbridge_connector.unix"].Primary.ID
+							return nil
+						},
+					},
+					{ // forget it, keeping the integration
+						Config: sb.providerConfig() + `
+removed {
+  from = pdbridge_connector.unix
+  lifecycle {
+    destroy = false
+  }
+}`,
+					},
+					{
+						Config:             config,
+						ResourceName:       "pdbridge_connector.unix",
+						ImportState:        true,
+						ImportStateIdFunc:  func(*terraform.State) (string, error) { return id, nil },
+						ImportStatePersist: true,
+					},
+					{
+						Config: config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectEmptyPlan(),
+						}},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("source_kind"), knownvalue.StringExact(kind)),
+							statecheck.ExpectKnownValue("pdbridge_connector.unix", tfjsonpath.New("id"), knownvalue.StringFunc(func(v string) error {
+								if v != id {
+									return fmt.Errorf("id %s, want the imported %s", v, id)
+								}
+								return nil
+							})),
+						},
+					},
+				},
+			})
+		})
+	}
+}
+
+// An integration made outside pdbridge for a vendor (here Prometheus, which
+// marks alertmanager connectors) imports as that kind and keeps its key; as
+// any other kind it would be another integration, and the plan says replace.
+func TestAccConnectorImportKeepsTheVendorsKind(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "Prometheus integration")
+	i, err := sb.Client.CreateVendorIntegration(context.Background(), svc.ID, "Alertmanager", "P1S0PW6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const c = "pdbridge_connector.unix"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: connectorConfig(sb, svc.ID, "Alertmanager", "alertmanager") + importBlock(svc.ID, i.ID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(c, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(c, tfjsonpath.New("integration_key"), knownvalue.StringExact(i.IntegrationKey)),
+				},
+			},
+			{
+				Config: connectorConfig(sb, svc.ID, "Alertmanager", "zenoss"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(c, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					a := s.RootModule().Resources[c].Primary.Attributes
+					got, err := sb.Client.GetIntegration(context.Background(), svc.ID, a["integration_id"])
+					if err != nil || got.Vendor == nil || got.Vendor.Name != "Zenoss" || got.IntegrationKey == i.IntegrationKey {
+						return fmt.Errorf("replacement %+v, %v", got, err)
+					}
+					if _, err := sb.Client.GetIntegration(context.Background(), svc.ID, i.ID); err == nil {
+						return fmt.Errorf("the Prometheus integration %s is still there", i.ID)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Terraform refreshes every connector in a plan; connectors on one service
+// share one read of it.
+func TestAccConnectorPlanReadsEachServiceOnce(t *testing.T) {
+	sb := startSandbox(t)
+	a, b := sb.service(t, "plan cost A"), sb.service(t, "plan cost B")
+	config := sb.providerConfig() + fmt.Sprintf(`
+locals {
+  services = [%q, %q]
+}
+resource "pdbridge_connector" "c" {
+  count       = 6
+  name        = "connector ${count.index}"
+  service_id  = local.services[count.index %% 2]
+  source_kind = "zenoss"
+}
+`, a.ID, b.ID)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{ // plugin-testing plans twice here; only the second refreshes
+				PreConfig: func() { sb.Faults().ResetCounts() },
+				Config:    config,
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() {
+					counts := sb.Faults().Counts()
+					if counts["GET /services/{id}"] != 2 || sb.Faults().Total() != 2 {
+						t.Errorf("a plan over 6 connectors on 2 services made %v, want one read per service", counts)
+					}
+				},
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// When the token may not read PagerDuty's vendor list, a connector is made
+// without a vendor: it works, its source_kind stays in state, and the next
+// plan is empty. Other failures to read the list fail the create.
+func TestAccConnectorWithoutAReadableVendorList(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "no vendors")
+	const c = "pdbridge_connector.unix"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 503})
+				},
+				Config:      connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				ExpectError: regexp.MustCompile(`(?s)Unable to look up PagerDuty's vendor "Zenoss".*503`),
+			},
+			{
+				PreConfig: func() {
+					sb.Faults().Set(fault.Faults{RoutePrefix: "GET /vendors", ServerErrors: 100, ServerErrorStatus: 403})
+				},
+				Config: connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				Check: func(s *terraform.State) error {
+					a := s.RootModule().Resources[c].Primary.Attributes
+					i, err := sb.Client.GetIntegration(context.Background(), svc.ID, a["integration_id"])
+					if err != nil || i.Vendor != nil || a["source_kind"] != "zenoss" {
+						return fmt.Errorf("integration %+v, %v; source_kind %q", i, err, a["source_kind"])
+					}
+					return nil
+				},
+			},
+			{
+				PreConfig: func() { sb.Faults().Clear() },
+				Config:    connectorConfig(sb, svc.ID, "Zenoss", "zenoss"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
 }

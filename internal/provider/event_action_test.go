@@ -22,10 +22,11 @@ import (
 	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
 )
 
-// Actions need Terraform 1.14, so these tests drive them through the plugin
-// protocol as Terraform does: GetProviderSchema, ValidateProviderConfig,
-// ConfigureProvider, then ValidateActionConfig, PlanAction and InvokeAction,
-// stopping at the first step with an error.
+// Most action tests run the real Terraform CLI (1.14 or later): `terraform
+// apply -invoke` through terraformCLI, and action_trigger through
+// plugin-testing. What only the plugin protocol shows stays here: refusals at
+// ValidateActionConfig against their exact attribute path with not one request
+// sent, values unknown at validation, and provider configuration diagnostics.
 
 // actionProtocol is the provider server, configured against a sandbox.
 type actionProtocol struct {
@@ -89,59 +90,15 @@ func configuredActions(t *testing.T, sb *sandbox, extra map[string]tftypes.Value
 	return p
 }
 
-// actionRun is what one action run produced, and the step it stopped at.
-type actionRun struct {
-	step     string // "validate", "plan" or "invoke"
-	diags    []*tfprotov6.Diagnostic
-	progress []string
-}
-
-// run validates, plans and invokes an action whose configuration sets attrs
-// (every other attribute null), as Terraform would.
-func (p *actionProtocol) run(actionType string, attrs map[string]tftypes.Value) actionRun {
+// validate runs ValidateActionConfig on a configuration that sets attrs
+// (every other attribute null), as Terraform does before planning.
+func (p *actionProtocol) validate(actionType string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
 	p.t.Helper()
-	ctx := context.Background()
-	config := p.actionConfig(actionType, attrs)
-	v, err := p.actions.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: config})
+	v, err := p.actions.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: p.actionConfig(actionType, attrs)})
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if hasErrorDiag(v.Diagnostics) {
-		return actionRun{step: "validate", diags: v.Diagnostics}
-	}
-	pl, err := p.actions.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: actionType, Config: config,
-		ClientCapabilities: &tfprotov6.PlanActionClientCapabilities{DeferralAllowed: false}})
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if hasErrorDiag(pl.Diagnostics) {
-		return actionRun{step: "plan", diags: pl.Diagnostics}
-	}
-	return p.invoke(actionType, config)
-}
-
-// invoke runs InvokeAction alone; the action runs only while its events are drained.
-func (p *actionProtocol) invoke(actionType string, config *tfprotov6.DynamicValue) actionRun {
-	p.t.Helper()
-	stream, err := p.actions.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: actionType, Config: config})
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	res := actionRun{step: "invoke"}
-	completed := 0
-	for ev := range stream.Events {
-		switch e := ev.Type.(type) {
-		case tfprotov6.ProgressInvokeActionEventType:
-			res.progress = append(res.progress, e.Message)
-		case tfprotov6.CompletedInvokeActionEventType:
-			completed++
-			res.diags = e.Diagnostics
-		}
-	}
-	if completed != 1 {
-		p.t.Fatalf("%d completed events, want exactly 1", completed)
-	}
-	return res
+	return v.Diagnostics
 }
 
 func (p *actionProtocol) actionType(actionType string) tftypes.Object {
@@ -278,48 +235,96 @@ func (s *sandbox) incident(t *testing.T, dedupKey string) pagerduty.Incident {
 
 const enqueueRoute = "POST /v2/enqueue"
 
-func TestEventActionTriggersAcknowledgesAndResolvesAnIncident(t *testing.T) {
+// invokeConfig is a configuration with the provider aimed at the sandbox, a
+// sensitive routing_key variable (as the docs advise: actions cannot mark it
+// sensitive themselves) and body.
+func (s *sandbox) invokeConfig(body string) string {
+	return s.providerConfig() + `
+variable "routing_key" {
+  type      = string
+  sensitive = true
+}
+` + body
+}
+
+// invokeFixture is a sandbox with a service and its routing key, and
+// Terraform 1.14 or later in a directory whose configuration declares actions
+// that take var.routing_key.
+type invokeFixture struct {
+	*sandbox
+	svc *pagerduty.Service
+	key string
+	tf  *terraformCLI
+}
+
+func newInvokeFixture(t *testing.T, service, actions string) *invokeFixture {
+	t.Helper()
 	sb := startSandbox(t)
-	svc, key := sb.routingKey(t, "web")
-	p := configuredActions(t, sb, nil)
-	send := func(action string) actionRun {
+	svc, key := sb.routingKey(t, service)
+	return &invokeFixture{sandbox: sb, svc: svc, key: key, tf: newTerraformCLI(t, "1.14.0", sb.invokeConfig(actions))}
+}
+
+// invoke runs `terraform apply -invoke` on the action at address, with the
+// service's routing key, and returns Terraform's output and whether it succeeded.
+func (f *invokeFixture) invoke(address string, args ...string) (string, bool) {
+	f.tf.t.Helper()
+	return f.tf.invoke(address, append([]string{"-var", "routing_key=" + f.key}, args...)...)
+}
+
+func TestAccEventActionTriggersAcknowledgesAndResolvesAnIncident(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "web", `
+variable "event_action" {
+  type = string
+}
+
+action "pdbridge_event" "page" {
+  config {
+    routing_key  = var.routing_key
+    event_action = var.event_action
+    dedup_key    = "web-01/disk"
+    summary      = "Disk full on web-01"
+    source       = "web-01"
+    severity     = "critical"
+  }
+}
+`)
+	send := func(action string) []string {
 		t.Helper()
-		res := p.run("pdbridge_event", map[string]tftypes.Value{
-			"routing_key": tfString(key), "event_action": tfString(action), "dedup_key": tfString("web-01/disk"),
-			"summary": tfString("Disk full on web-01"), "source": tfString("web-01"), "severity": tfString("critical"),
-		})
-		if res.step != "invoke" || hasErrorDiag(res.diags) {
-			t.Fatalf("%s stopped at %s: %s", action, res.step, describeDiags(res.diags))
+		out, ok := f.invoke("pdbridge_event.page", "-var", "event_action="+action)
+		if !ok {
+			t.Fatalf("the %s failed", action)
 		}
+		msgs := progress(out, "pdbridge_event.page")
 		want := fmt.Sprintf(`PagerDuty accepted the %s event: status "success", dedup_key "web-01/disk" (Event processed).`, action)
-		if res.progress[len(res.progress)-1] != want {
-			t.Errorf("%s progress %q, want it to end with %q", action, res.progress, want)
+		if len(msgs) == 0 || msgs[len(msgs)-1] != want {
+			t.Errorf("%s progress %q, want it to end with %q", action, msgs, want)
 		}
-		return res
+		return msgs
 	}
 
-	res := send("trigger")
-	if res.progress[0] != "Sending a trigger event to "+sb.URL+"/v2/enqueue." {
-		t.Errorf("progress %q", res.progress)
+	msgs := send("trigger")
+	if len(msgs) == 0 || msgs[0] != "Sending a trigger event to "+f.URL+"/v2/enqueue." {
+		t.Errorf("progress %q", msgs)
 	}
-	inc := sb.incident(t, "web-01/disk")
-	if inc.Status != "triggered" || inc.Title != "Disk full on web-01" || inc.ServiceID != svc.ID {
+	inc := f.incident(t, "web-01/disk")
+	if inc.Status != "triggered" || inc.Title != "Disk full on web-01" || inc.ServiceID != f.svc.ID {
 		t.Fatalf("after trigger: %+v", inc)
 	}
 	send("trigger") // the same key while open: grouped into the same incident
-	if got := sb.incident(t, "web-01/disk"); got.ID != inc.ID {
+	if got := f.incident(t, "web-01/disk"); got.ID != inc.ID {
 		t.Fatalf("a second trigger opened incident %s", got.ID)
 	}
 	send("acknowledge")
-	if got := sb.incident(t, "web-01/disk"); got.Status != "acknowledged" {
+	if got := f.incident(t, "web-01/disk"); got.Status != "acknowledged" {
 		t.Fatalf("after acknowledge: %s", got.Status)
 	}
 	send("resolve")
-	if got := sb.incident(t, "web-01/disk"); got.Status != "resolved" {
+	if got := f.incident(t, "web-01/disk"); got.Status != "resolved" {
 		t.Fatalf("after resolve: %s", got.Status)
 	}
 	outcomes := []string{}
-	for _, e := range sb.Events() {
+	for _, e := range f.Events() {
 		outcomes = append(outcomes, e.Outcome)
 	}
 	want := []string{pdsandbox.OutcomeTriggered, pdsandbox.OutcomeDeduplicated, pdsandbox.OutcomeAcknowledged, pdsandbox.OutcomeResolved}
@@ -328,15 +333,20 @@ func TestEventActionTriggersAcknowledgesAndResolvesAnIncident(t *testing.T) {
 	}
 }
 
-func TestEventActionAppliesKibanasDefaults(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "defaults")
-	p := configuredActions(t, sb, nil)
-	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key)})
-	if hasErrorDiag(res.diags) {
-		t.Fatal(describeDiags(res.diags))
+func TestAccEventActionAppliesKibanasDefaults(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "defaults", `
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+  }
+}
+`)
+	out, ok := f.invoke("pdbridge_event.page")
+	if !ok {
+		t.Fatal("the action failed")
 	}
-	events := sb.Events()
+	events := f.Events()
 	if len(events) != 1 {
 		t.Fatalf("%d events sent", len(events))
 	}
@@ -347,39 +357,45 @@ func TestEventActionAppliesKibanasDefaults(t *testing.T) {
 		t.Errorf("sent %v, want a trigger with payload %v", ev.Event, want)
 	}
 	// PagerDuty generated the dedup key; the action reports it, and it names the incident.
-	if !strings.Contains(res.progress[len(res.progress)-1], fmt.Sprintf("dedup_key %q", ev.DedupKey)) {
-		t.Errorf("progress %q does not report dedup key %s", res.progress, ev.DedupKey)
+	msgs := progress(out, "pdbridge_event.page")
+	if len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1], fmt.Sprintf("dedup_key %q", ev.DedupKey)) {
+		t.Errorf("progress %q does not report dedup key %s", msgs, ev.DedupKey)
 	}
-	if inc := sb.incident(t, ev.DedupKey); inc.Title != "No summary provided." {
+	if inc := f.incident(t, ev.DedupKey); inc.Title != "No summary provided." {
 		t.Errorf("incident %+v", inc)
 	}
 }
 
-func TestEventActionSendsEveryField(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "fields")
-	p := configuredActions(t, sb, nil)
-	typ := p.actionType("pdbridge_event")
-	details := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-		"build": tftypes.Number, "tags": tftypes.Tuple{ElementTypes: []tftypes.Type{tftypes.String, tftypes.Bool}},
-		"host": tftypes.Object{AttributeTypes: map[string]tftypes.Type{"name": tftypes.String}},
-	}}
-	res := p.run("pdbridge_event", map[string]tftypes.Value{
-		"routing_key": tfString(key), "dedup_key": tfString("db/replication"), "summary": tfString("Replication lag"), "source": tfString("db-02"),
-		"severity": tfString("warning"), "timestamp": tfString("2025-06-01T14:00:00+02:00"), "class": tfString("lag"), "component": tfString("postgres"),
-		"group": tfString("db"), "client": tfString("Grafana"), "client_url": tfString("https://grafana.example.com/d/db"),
-		"custom_details": tftypes.NewValue(details, map[string]tftypes.Value{
-			"build": tftypes.NewValue(tftypes.Number, big.NewFloat(42.5)),
-			"tags":  tftypes.NewValue(details.AttributeTypes["tags"], []tftypes.Value{tfString("prod"), tftypes.NewValue(tftypes.Bool, true)}),
-			"host":  tftypes.NewValue(details.AttributeTypes["host"], map[string]tftypes.Value{"name": tfString("db-02")}),
-		}),
-		"links":  tfObjectList(typ, "links", map[string]tftypes.Value{"href": tfString("https://runbooks.example.com/lag"), "text": tfString("Runbook")}),
-		"images": tfObjectList(typ, "images", map[string]tftypes.Value{"src": tfString("https://graphs.example.com/lag.png"), "alt": tfString("lag")}),
-	})
-	if hasErrorDiag(res.diags) {
-		t.Fatal(describeDiags(res.diags))
+func TestAccEventActionSendsEveryField(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "fields", `
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+    dedup_key   = "db/replication"
+    summary     = "Replication lag"
+    source      = "db-02"
+    severity    = "warning"
+    timestamp   = "2025-06-01T14:00:00+02:00"
+    class       = "lag"
+    component   = "postgres"
+    group       = "db"
+    client      = "Grafana"
+    client_url  = "https://grafana.example.com/d/db"
+    custom_details = {
+      build = 42.5
+      tags  = ["prod", true]
+      host  = { name = "db-02" }
+    }
+    links  = [{ href = "https://runbooks.example.com/lag", text = "Runbook" }]
+    images = [{ src = "https://graphs.example.com/lag.png", alt = "lag" }]
+  }
+}
+`)
+	if _, ok := f.invoke("pdbridge_event.page"); !ok {
+		t.Fatal("the action failed")
 	}
-	got := sb.Events()[0].Event
+	got := f.Events()[0].Event
 	delete(got, "routing_key")
 	want := map[string]any{
 		"event_action": "trigger", "dedup_key": "db/replication", "client": "Grafana", "client_url": "https://grafana.example.com/d/db",
@@ -397,6 +413,7 @@ func TestEventActionSendsEveryField(t *testing.T) {
 }
 
 func TestEventActionRejectsBadInputBeforeSending(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "rules")
 	p := configuredActions(t, sb, nil)
@@ -423,11 +440,8 @@ func TestEventActionRejectsBadInputBeforeSending(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.attrs["routing_key"] = tfString(key)
-			res := p.run("pdbridge_event", c.attrs)
-			if res.step != "validate" {
-				t.Fatalf("not refused at validation but at %s: %s", res.step, describeDiags(res.diags))
-			}
-			if d := errorDiagAt(t, res.diags, c.at...); d.Summary != c.want {
+			// Refused at validation: Terraform never plans, let alone invokes.
+			if d := errorDiagAt(t, p.validate("pdbridge_event", c.attrs), c.at...); d.Summary != c.want {
 				t.Errorf("error %q, want %q", d.Summary, c.want)
 			}
 		})
@@ -438,18 +452,16 @@ func TestEventActionRejectsBadInputBeforeSending(t *testing.T) {
 }
 
 func TestEventActionChecksValuesKnownOnlyAtPlan(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "late")
 	p := configuredActions(t, sb, nil)
-	ctx := context.Background()
 	// At validation the summary comes from a resource not created yet: nothing to check.
-	v, err := p.actions.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: "pdbridge_event",
-		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfUnknownString()})})
-	if err != nil || hasErrorDiag(v.Diagnostics) {
-		t.Fatalf("an unknown summary was refused: %v %s", err, describeDiags(v.Diagnostics))
+	if diags := p.validate("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfUnknownString()}); hasErrorDiag(diags) {
+		t.Fatalf("an unknown summary was refused: %s", describeDiags(diags))
 	}
 	// At plan it is known, and too long.
-	pl, err := p.actions.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: "pdbridge_event",
+	pl, err := p.actions.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: "pdbridge_event",
 		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfString(strings.Repeat("s", 2000))})})
 	if err != nil {
 		t.Fatal(err)
@@ -459,67 +471,85 @@ func TestEventActionChecksValuesKnownOnlyAtPlan(t *testing.T) {
 	}
 }
 
-func TestEventActionWarnsAboutFieldsAnAcknowledgeIgnores(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "warn")
-	p := configuredActions(t, sb, nil)
-	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "event_action": tfString("acknowledge"),
-		"dedup_key": tfString("k"), "severity": tfString("critical")})
-	if res.step != "invoke" || hasErrorDiag(res.diags) {
-		t.Fatalf("stopped at %s: %s", res.step, describeDiags(res.diags))
+func TestAccEventActionWarnsAboutFieldsAnAcknowledgeIgnores(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "warn", `
+action "pdbridge_event" "page" {
+  config {
+    routing_key  = var.routing_key
+    event_action = "acknowledge"
+    dedup_key    = "k"
+    severity     = "critical"
+  }
+}
+`)
+	out, ok := f.invoke("pdbridge_event.page")
+	if !ok {
+		t.Fatal("the acknowledge failed")
 	}
-	v, _ := p.actions.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: "pdbridge_event",
-		Config: p.actionConfig("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "event_action": tfString("acknowledge"), "dedup_key": tfString("k"), "severity": tfString("critical")})})
-	if len(v.Diagnostics) != 1 || v.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
-		!v.Diagnostics[0].Attribute.Equal(tftypes.NewAttributePath().WithAttributeName("severity")) {
-		t.Errorf("want one warning on severity, got:\n%s", describeDiags(v.Diagnostics))
+	// One warning, on severity, shown once although Terraform validates and plans.
+	if n := len(regexp.MustCompile(`(?m)^Warning: `).FindAllString(out, -1)); n != 1 || !regexp.MustCompile(`Warning: Field Ignored\n\n.*\n.*\n.*severity\s+= "critical"`).MatchString(out) {
+		t.Errorf("want one warning on severity, got %d in:\n%s", n, out)
 	}
-	if got := sb.Events()[0]; got.Outcome != pdsandbox.OutcomeIgnored || got.Event["payload"] != nil {
+	if got := f.Events()[0]; got.Outcome != pdsandbox.OutcomeIgnored || got.Event["payload"] != nil {
 		t.Errorf("acknowledge of nothing: outcome %s, event %v", got.Outcome, got.Event)
 	}
 }
 
-func TestEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "throttled")
-	p := configuredActions(t, sb, nil)
-	sb.Faults().Set(fault.Faults{RoutePrefix: enqueueRoute, RateLimit: 1, RateLimitReset: time.Second})
-	start := time.Now()
-	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "dedup_key": tfString("throttled"), "summary": tfString("Throttled once")})
-	elapsed := time.Since(start)
-	if hasErrorDiag(res.diags) {
-		t.Fatalf("the throttled event failed: %s", describeDiags(res.diags))
+func TestAccEventActionRetriesAThrottledEventAfterTheReset(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "throttled", `
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+    dedup_key   = "throttled"
+    summary     = "Throttled once"
+  }
+}
+`)
+	f.Faults().Set(fault.Faults{RoutePrefix: enqueueRoute, RateLimit: 1, RateLimitReset: time.Second})
+	if _, ok := f.invoke("pdbridge_event.page"); !ok {
+		t.Fatal("the throttled event failed")
 	}
-	if n := sb.Faults().Count(enqueueRoute); n != 2 {
+	if n := f.Faults().Count(enqueueRoute); n != 2 {
 		t.Errorf("%d requests, want the 429 and one retry", n)
 	}
-	if elapsed < time.Second {
-		t.Errorf("retried after %v, before the announced 1s reset", elapsed)
+	if at := f.arrivedAt(enqueueRoute); len(at) != 2 || at[1].Sub(at[0]) < time.Second {
+		t.Errorf("requests at %v: want the retry at least the announced 1s after the 429", at)
 	}
-	if inc := sb.incident(t, "throttled"); inc.Status != "triggered" {
+	if inc := f.incident(t, "throttled"); inc.Status != "triggered" {
 		t.Errorf("incident %+v", inc)
 	}
 }
 
-func TestEventActionReportsPagerDutysRefusal(t *testing.T) {
+func TestAccEventActionReportsPagerDutysRefusal(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
-	p := configuredActions(t, sb, nil)
-	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(strings.Repeat("0", 32))})
-	if res.step != "invoke" || len(res.diags) != 1 {
-		t.Fatalf("stopped at %s with %s", res.step, describeDiags(res.diags))
+	tf := newTerraformCLI(t, "1.14.0", sb.invokeConfig(`
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+  }
+}
+`))
+	badKey := strings.Repeat("0", 32)
+	out, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+badKey)
+	if ok {
+		t.Fatal("an event PagerDuty refused was reported as sent")
 	}
-	d := res.diags[0]
-	if d.Summary != "PagerDuty Rejected the Event" || !strings.Contains(d.Detail, "400 (invalid event): Event object is invalid: Invalid routing key") {
-		t.Errorf("diagnostic %s: %s", d.Summary, d.Detail)
+	// Terraform wraps what the action reports in an error of its own.
+	if n := len(regexp.MustCompile(`(?m)^Error: `).FindAllString(out, -1)); n != 1 ||
+		!regexp.MustCompile(`Error: Error when invoking action\s+PagerDuty Rejected the Event: PagerDuty refused[\s\S]*400\s+\(invalid event\): Event object is\s+invalid: Invalid\s+routing\s+key`).MatchString(out) {
+		t.Errorf("want one error with PagerDuty's reason, got %d in:\n%s", n, out)
 	}
-	if strings.Contains(d.Detail, strings.Repeat("0", 32)) {
-		t.Error("the diagnostic shows the routing key")
+	if strings.Contains(out, badKey) {
+		t.Error("Terraform's output shows the routing key")
 	}
 }
 
 func TestEventsToAHostNotInAllowedHostsAreRefusedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "allowed")
 	hosts := func(hs ...string) map[string]tftypes.Value {
 		var vals []tftypes.Value
 		for _, h := range hs {
@@ -552,10 +582,22 @@ func TestEventsToAHostNotInAllowedHostsAreRefusedBeforeAnyRequest(t *testing.T) 
 	if n := sb.Faults().Count(enqueueRoute); n != 0 {
 		t.Fatalf("%d events were sent to a host not allowed", n)
 	}
-	// Listed, it is allowed.
-	p := configuredActions(t, sb, hosts("events.pagerduty.com", "127.0.0.1"))
-	if res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key)}); hasErrorDiag(res.diags) {
-		t.Fatalf("an allowed host was refused: %s", describeDiags(res.diags))
+}
+
+func TestAccEventActionSendsToAHostInAllowedHosts(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	_, key := sb.routingKey(t, "allowed")
+	tf := newTerraformCLI(t, "1.14.0", strings.Replace(sb.invokeConfig(`
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+  }
+}
+`), `provider "pdbridge" {`, `provider "pdbridge" {
+  allowed_hosts = ["events.pagerduty.com", "127.0.0.1"]`, 1))
+	if _, ok := tf.invoke("pdbridge_event.page", "-var", "routing_key="+key); !ok {
+		t.Fatal("an allowed host was refused")
 	}
 	if n := sb.Faults().Count(enqueueRoute); n != 1 {
 		t.Errorf("%d events sent, want 1", n)
@@ -563,6 +605,7 @@ func TestEventsToAHostNotInAllowedHostsAreRefusedBeforeAnyRequest(t *testing.T) 
 }
 
 func TestEventActionSchema(t *testing.T) {
+	t.Parallel()
 	resp := providerSchema(t)
 	s, ok := resp.ActionSchemas["pdbridge_event"]
 	if !ok {
@@ -582,9 +625,10 @@ func TestEventActionSchema(t *testing.T) {
 
 // With Terraform 1.14 or later, the action runs from a resource's action_trigger.
 func TestAccEventActionFromActionTrigger(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "trigger")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -623,19 +667,23 @@ action "pdbridge_event" "page" {
 	})
 }
 
-// The routing key never appears in what the action reports.
-func TestEventActionNeverShowsTheRoutingKey(t *testing.T) {
-	sb := startSandbox(t)
-	_, key := sb.routingKey(t, "secret")
-	p := configuredActions(t, sb, nil)
-	res := p.run("pdbridge_event", map[string]tftypes.Value{"routing_key": tfString(key), "summary": tfString("s")})
+// The routing key never appears in what Terraform shows of the action.
+func TestAccEventActionNeverShowsTheRoutingKey(t *testing.T) {
+	t.Parallel()
+	f := newInvokeFixture(t, "secret", `
+action "pdbridge_event" "page" {
+  config {
+    routing_key = var.routing_key
+    summary     = "s"
+  }
+}
+`)
+	out, ok := f.invoke("pdbridge_event.page")
 	// Only a run that sent the event and reported on it proves anything.
-	if res.step != "invoke" || hasErrorDiag(res.diags) || len(res.progress) == 0 {
-		t.Fatalf("the action stopped at %s with %d progress messages: %s", res.step, len(res.progress), describeDiags(res.diags))
+	if !ok || len(progress(out, "pdbridge_event.page")) == 0 || len(f.Events()) != 1 {
+		t.Fatalf("the action did not send and report (%d events):\n%s", len(f.Events()), out)
 	}
-	for _, m := range append(res.progress, describeDiags(res.diags)) {
-		if regexp.MustCompile(key).MatchString(m) {
-			t.Errorf("progress shows the routing key: %q", m)
-		}
+	if strings.Contains(out, f.key) {
+		t.Errorf("Terraform's output shows the routing key:\n%s", out)
 	}
 }

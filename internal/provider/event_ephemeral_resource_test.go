@@ -41,6 +41,7 @@ resource "echo" "test" {}
 }
 
 func TestAccEventEphemeralResourceSendsOnEveryOpen(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "web")
 	incidentIs := func(status string) resource.TestCheckFunc {
@@ -51,7 +52,7 @@ func TestAccEventEphemeralResourceSendsOnEveryOpen(t *testing.T) {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccEchoFactories,
@@ -105,9 +106,10 @@ func TestAccEventEphemeralResourceSendsOnEveryOpen(t *testing.T) {
 }
 
 func TestAccEventEphemeralResourceReturnsTheGeneratedDedupKey(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "generated")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccEchoFactories,
@@ -131,12 +133,13 @@ func TestAccEventEphemeralResourceReturnsTheGeneratedDedupKey(t *testing.T) {
 }
 
 func TestAccEventEphemeralResourceRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "rules")
 	step := func(body, want string) resource.TestStep {
 		return resource.TestStep{Config: ephemeralEventConfig(sb, fmt.Sprintf("  routing_key = %q\n", key)+body), ExpectError: regexp.MustCompile(want)}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccEchoFactories,
@@ -157,12 +160,13 @@ func TestAccEventEphemeralResourceRejectsBadInput(t *testing.T) {
 }
 
 func TestAccEventEphemeralResourceRefusesAHostNotInAllowedHosts(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "allowed")
 	config := strings.Replace(ephemeralEventConfig(sb, fmt.Sprintf("  routing_key = %q", key)),
 		`provider "pdbridge" {`, `provider "pdbridge" {
   allowed_hosts = ["events.pagerduty.com"]`, 1)
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccEchoFactories,
@@ -177,6 +181,7 @@ func TestAccEventEphemeralResourceRefusesAHostNotInAllowedHosts(t *testing.T) {
 }
 
 func TestEventEphemeralResourceRoutingKeyIsSensitive(t *testing.T) {
+	t.Parallel()
 	attrs := providerSchema(t).EphemeralResourceSchemas["pdbridge_event"].Block.Attributes
 	if rk := attrs[indexOf(t, attrs, "routing_key")]; !rk.Sensitive || !rk.Required {
 		t.Errorf("routing_key: sensitive %v, required %v", rk.Sensitive, rk.Required)
@@ -196,7 +201,7 @@ func TestAccEventEphemeralResourceNeedsNoAPIToken(t *testing.T) {
 	sb := startSandbox(t)
 	_, key := sb.routingKey(t, "token-less")
 	t.Setenv("PAGERDUTY_TOKEN", "")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccEchoFactories,

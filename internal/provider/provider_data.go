@@ -2,11 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"net/mail"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
@@ -16,6 +15,7 @@ import (
 // ephemeral resource and action.
 type providerData struct {
 	version      string
+	clock        clock.Clock // where objects take "now" from (the reconcile planner will)
 	pagerduty    *pagerduty.Client
 	pagerdutyErr error // why there is no client; reported only by objects that need one
 	sources      map[string]config.Source
@@ -83,14 +83,3 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	}
 	return d
 }
-
-func checkEmail(s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return fmt.Errorf("%q is not an email address (PagerDuty requires the email of a user in the account)", s)
-	}
-	return nil
-}
-
-// now is the provider's clock.
-func (d *providerData) now() time.Time { return time.Now() }

@@ -3,17 +3,24 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	pdsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/pagerduty"
@@ -46,6 +53,9 @@ type sandbox struct {
 	*pdsandbox.Server
 	URL    string
 	Client *pagerduty.Client
+
+	mu       sync.Mutex
+	arrivals map[string][]time.Time // by "METHOD /path"
 }
 
 // testEventDelay is how long the sandbox takes to apply an event after its
@@ -55,8 +65,14 @@ const testEventDelay = 50 * time.Millisecond
 
 func startSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := pdsandbox.New(pdsandbox.Options{Token: testToken, EventDelay: testEventDelay})
-	srv := httptest.NewServer(sb)
+	s := &sandbox{Server: pdsandbox.New(pdsandbox.Options{Token: testToken, EventDelay: testEventDelay}), arrivals: map[string][]time.Time{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		route := r.Method + " " + r.URL.Path
+		s.arrivals[route] = append(s.arrivals[route], time.Now())
+		s.mu.Unlock()
+		s.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	c, err := pagerduty.New(pagerduty.Config{
 		Token: testToken, UserEmail: testEmail, APIURL: srv.URL, EventsURL: srv.URL,
@@ -65,7 +81,16 @@ func startSandbox(t *testing.T) *sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sandbox{Server: sb, URL: srv.URL, Client: c}
+	s.URL, s.Client = srv.URL, c
+	return s
+}
+
+// arrivedAt says when each request to route ("METHOD /path") reached the
+// sandbox, refused ones (such as an injected 429) included.
+func (s *sandbox) arrivedAt(route string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.arrivals[route])
 }
 
 // settle waits until every event sent so far has taken effect.
@@ -111,6 +136,7 @@ provider "pdbridge" {
 }
 
 func TestAccProviderConfigRejectsBadValuesAtPlan(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "checks")
 	body := func(provider string) string {
@@ -163,7 +189,8 @@ provider "pdbridge" {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
@@ -173,9 +200,10 @@ provider "pdbridge" {
 }
 
 func TestAccProviderAcceptsOptInsAndLoopbackHTTP(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "opt-ins")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -200,7 +228,7 @@ data "pdbridge_service" "s" {
 
 func TestAccProviderWithoutTokenExplainsWhy(t *testing.T) {
 	t.Setenv("PAGERDUTY_TOKEN", "")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -211,6 +239,7 @@ func TestAccProviderWithoutTokenExplainsWhy(t *testing.T) {
 }
 
 func TestSecretsAreSensitive(t *testing.T) {
+	t.Parallel()
 	resp := providerSchema(t)
 	for _, attr := range []string{"token"} {
 		if !resp.Provider.Block.Attributes[indexOf(t, resp.Provider.Block.Attributes, attr)].Sensitive {
@@ -258,9 +287,10 @@ func indexOf(t *testing.T, attrs []*tfprotov6.SchemaAttribute, name string) int 
 // provider must neither crash on them nor fall back to PagerDuty's
 // production endpoints, and an apply (where they are known) must work.
 func TestAccProviderSettingsKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	svc := sb.service(t, "late")
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -311,4 +341,95 @@ resource "pdbridge_connector" "k" {
 			},
 		},
 	})
+}
+
+// Values known only at apply (from another resource) are checked by the same
+// rules once known, before anything is created.
+func TestAccProviderChecksValuesKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	svc := sb.service(t, "late checks")
+	config := func(timeout, timeZone string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "late" {
+  input = { timeout = %[5]q, sources = { am = { kind = "alertmanager", url = "https://am.example.com", time_zone = %[6]q } } }
+}
+provider "pdbridge" {
+  token           = %[2]q
+  user_email      = %[3]q
+  api_url         = %[1]q
+  events_url      = %[1]q
+  request_timeout = terraform_data.late.output.timeout
+  sources         = terraform_data.late.output.sources
+}
+resource "pdbridge_connector" "c" {
+  name        = "late"
+  service_id  = %[4]q
+  source_kind = "alertmanager"
+}`, sb.URL, testToken, testEmail, svc.ID, timeout, timeZone)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("soon", "UTC"), ExpectError: regexp.MustCompile(`(?s)Invalid Duration.*request_timeout: "soon" is not a duration`)},
+			{Config: config("5s", "Mars/Olympus"), ExpectError: regexp.MustCompile(`(?s)Unknown Time Zone.*sources\["am"\]\.time_zone: "Mars/Olympus"`)},
+		},
+	})
+	if n := sb.Faults().Count("POST /services/{id}/integrations"); n != 0 {
+		t.Errorf("%d integrations created by a provider with bad settings", n)
+	}
+}
+
+// Validation never sees the environment's defaults: Configure checks them.
+func TestAccProviderChecksTheEmailFromTheEnvironment(t *testing.T) {
+	sb := startSandbox(t)
+	svc := sb.service(t, "env email")
+	t.Setenv("PAGERDUTY_USER_EMAIL", "bridge")
+	resource.UnitTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "pdbridge" {
+  token   = %q
+  api_url = %q
+}
+data "pdbridge_service" "s" {
+  id = %q
+}`, testToken, sb.URL, svc.ID),
+			ExpectError: regexp.MustCompile(`(?s)Invalid User Email.*user_email: "bridge" is not an email`),
+		}},
+	})
+}
+
+// Every object gets the provider's clock with its data, so that what reasons
+// about "now" can be tested with a fake one.
+func TestProviderHandsItsClockToEveryObject(t *testing.T) {
+	t.Parallel()
+	fake := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	p := newWithClock("test", fake)()
+	ctx := context.Background()
+	var s provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &s)
+	typ := s.Schema.Type().TerraformType(ctx)
+	config := tfObject(mustType[tftypes.Object](typ), map[string]tftypes.Value{"token": tfString(testToken), "api_url": tfString("http://127.0.0.1:1")})
+	var resp provider.ConfigureResponse
+	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: s.Schema, Raw: config}}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("configure: %v", resp.Diagnostics)
+	}
+	for name, data := range map[string]any{"resources": resp.ResourceData, "data sources": resp.DataSourceData,
+		"ephemeral resources": resp.EphemeralResourceData, "actions": resp.ActionData} {
+		d, ok := data.(*providerData)
+		if !ok {
+			t.Fatalf("%s got %T", name, data)
+		}
+		if d.clock != fake {
+			t.Errorf("%s got clock %v, not the provider's", name, d.clock)
+		}
+	}
+	if released, ok := New("test")().(*PdbridgeProvider); !ok || released.clock != clock.System {
+		t.Errorf("a released provider (%T) does not take the system's clock", released)
+	}
 }

@@ -84,7 +84,7 @@ func (d *ReconciliationDataSource) Read(ctx context.Context, req datasource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: true, Now: d.data.now})
+	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: true, Now: d.data.clock.Now})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot Read Both Sides", "Planning the sync failed: "+err.Error())
 		return

@@ -31,6 +31,7 @@ data "pdbridge_route" %q {
 }
 
 func TestAccRouteDataSource(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	windows := tfRule{"windows", condWindows, f.windows, `    severity  = "{{if eq .Severity \"info\"}}warning{{else}}critical{{end}}"
     summary   = "[{{.Details.device_class}}] {{.Summary}}"
@@ -78,7 +79,7 @@ data "pdbridge_route" "inline" {
 `, f.unix)
 	route := func(name string) string { return "data.pdbridge_route." + name }
 	str := knownvalue.StringExact
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -124,6 +125,7 @@ data "pdbridge_route" "inline" {
 }
 
 func TestAccRouteDataSourceRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	inline := func(rule, event string) string {
 		return f.providerConfig() + fmt.Sprintf(`
@@ -150,7 +152,8 @@ data "pdbridge_route" "r" {
 				`.*` + wrapped(`map has no entry for key "site"`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: tc.config, ExpectError: regexp.MustCompile(tc.want)}},
@@ -163,6 +166,7 @@ data "pdbridge_route" "r" {
 // into an orchestration; events sent to the orchestration's routing key land
 // in the sandbox on the service pdbridge_route predicted for them.
 func TestAccRoutingEndToEnd(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "Zenoss")
 	o, err := f.Client.GetOrchestration(context.Background(), orch)
@@ -198,7 +202,7 @@ resource "pdbridge_connector" %q {
   }`, s.name, s.name, s.class)))
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -105,18 +106,26 @@ func catchAllHCL(connector string) string {
 }
 
 // routerView is the router as one line per rule, in order, with the
-// transform ids replaced by their names, for readable comparisons.
-func (f *routingFixture) routerView(orch string, names map[string]*string) ([]string, error) {
+// transform ids replaced by their names, for readable comparisons. names maps
+// a short name to a transform's resource address, whose id is read from s
+// (transforms no longer in s are left out).
+func (f *routingFixture) routerView(s *terraform.State, orch string, names map[string]string) ([]string, error) {
 	r, err := f.Client.GetRouter(context.Background(), orch)
 	if err != nil {
 		return nil, err
+	}
+	ids := map[string]string{}
+	for name, address := range names {
+		if rs, ok := s.RootModule().Resources[address]; ok {
+			ids[name] = rs.Primary.ID
+		}
 	}
 	svcName := map[string]string{f.unixSvc: "UNIX", f.windowsSvc: "WINDOWS", f.otherSvc: "OTHER"}
 	var out []string
 	for _, rule := range r.Rules {
 		label := rule.Label
-		for name, id := range names {
-			label = strings.ReplaceAll(label, *id, name)
+		for name, id := range ids {
+			label = strings.ReplaceAll(label, id, name)
 		}
 		line := fmt.Sprintf("%s -> %s if %s", label, svcName[rule.RouteTo], strings.Join(rule.Conditions, " | "))
 		if rule.Disabled {
@@ -127,9 +136,10 @@ func (f *routingFixture) routerView(orch string, names map[string]*string) ([]st
 	return out, nil
 }
 
-func (f *routingFixture) expectRouter(orch string, names map[string]*string, want ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		got, err := f.routerView(orch, names)
+// expectRouter checks the router's rules; names as for routerView.
+func (f *routingFixture) expectRouter(orch string, names map[string]string, want ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got, err := f.routerView(s, orch, names)
 		if err != nil {
 			return err
 		}
@@ -154,17 +164,6 @@ func (f *routingFixture) editRouter(t *testing.T, orch string, edit func(rules [
 	}
 }
 
-func captureID(name string, id *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[name]
-		if !ok {
-			return fmt.Errorf("%s not in state", name)
-		}
-		*id = rs.Primary.Attributes["id"]
-		return nil
-	}
-}
-
 func ruleIDs(f *routingFixture, orch string) (map[string]string, error) {
 	r, err := f.Client.GetRouter(context.Background(), orch)
 	if err != nil {
@@ -186,11 +185,11 @@ func expectUpdate(name string) resource.ConfigPlanChecks {
 }
 
 func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "Zenoss")
-	var id string
-	names := map[string]*string{"Z": &id}
 	const res = "pdbridge_routing_transform.zenoss"
+	names := map[string]string{"Z": res}
 	unix := tfRule{"unix", condUnix, f.unix, ""}
 	windows := tfRule{"windows", condWindows, f.windows, ""}
 	aix := tfRule{"aix", condAIX, f.unix, ""}
@@ -202,7 +201,7 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 	}
 	var idsBefore map[string]string
 
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -213,7 +212,6 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("priority"), knownvalue.Int64Exact(100)),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					captureID(res, &id),
 					f.expectRouter(orch, names,
 						"[pdbridge:100:Z] unix -> UNIX if "+condUnix,
 						"[pdbridge:100:Z] windows -> WINDOWS if "+condWindows,
@@ -253,9 +251,11 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 				Check:            f.expectRouter(orch, names, finalRouter...),
 			},
 			{ // import by EVENT_ORCHESTRATION_ID/TRANSFORM_ID, from the router alone
-				ResourceName:      res,
-				ImportState:       true,
-				ImportStateIdFunc: func(*terraform.State) (string, error) { return orch + "/" + id, nil },
+				ResourceName: res,
+				ImportState:  true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return orch + "/" + s.RootModule().Resources[res].Primary.ID, nil
+				},
 				ImportStateVerify: true,
 			},
 			{ // a condition edited in PagerDuty is drift; apply restores it
@@ -304,15 +304,15 @@ func TestAccRoutingTransformPublishedLifecycle(t *testing.T) {
 			},
 		},
 		// Destroy removes only the transform's rules.
-		CheckDestroy: f.expectRouter(orch, names, "hand made -> OTHER if event.summary matches part 'by hand'"),
+		CheckDestroy: f.expectRouter(orch, nil, "hand made -> OTHER if event.summary matches part 'by hand'"),
 	})
 }
 
 func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "shared")
-	var a, b string
-	names := map[string]*string{"A": &a, "B": &b}
+	names := map[string]string{"A": "pdbridge_routing_transform.a", "B": "pdbridge_routing_transform.b"}
 	ruleA1, ruleA2 := tfRule{"unix", condUnix, f.unix, ""}, tfRule{"windows", condWindows, f.windows, ""}
 	ruleB := tfRule{"aix", condAIX, f.other, ""}
 	both := func(priorityB int) string {
@@ -321,14 +321,13 @@ func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
 			transformHCL("b", published(orch, fmt.Sprintf("  priority = %d", priorityB)), ruleB)
 	}
 	var bIDs map[string]string
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{ // created in the same apply (in parallel): each keeps its rules, ordered by priority
 				Config: both(20),
 				Check: resource.ComposeTestCheckFunc(
-					captureID("pdbridge_routing_transform.a", &a), captureID("pdbridge_routing_transform.b", &b),
 					f.expectRouter(orch, names,
 						"[pdbridge:10:A] unix -> UNIX if "+condUnix,
 						"[pdbridge:10:A] windows -> WINDOWS if "+condWindows,
@@ -367,28 +366,31 @@ func TestAccRoutingTransformsShareAnOrchestration(t *testing.T) {
 				),
 			},
 		},
-		CheckDestroy: f.expectRouter(orch, names, "hand made -> OTHER if "+condHand),
+		CheckDestroy: f.expectRouter(orch, nil, "hand made -> OTHER if "+condHand),
 	})
 }
 
 func TestAccRoutingTransformMovesBetweenOrchestrations(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	o1, o2 := f.orchestration(t, "one"), f.orchestration(t, "two")
-	var id string
-	names := map[string]*string{"T": &id}
 	const res = "pdbridge_routing_transform.t"
+	names := map[string]string{"T": res}
 	rule := tfRule{"unix", condUnix, f.unix, ""}
-	resource.Test(t, resource.TestCase{
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: f.providerConfig() + transformHCL("t", published(o1), rule),
-				Check:  resource.ComposeTestCheckFunc(captureID(res, &id), f.expectRouter(o1, names, "[pdbridge:100:T] unix -> UNIX if "+condUnix, "hand made -> OTHER if "+condHand)),
+				Config:            f.providerConfig() + transformHCL("t", published(o1), rule),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(res, tfjsonpath.New("id"))},
+				Check:             f.expectRouter(o1, names, "[pdbridge:100:T] unix -> UNIX if "+condUnix, "hand made -> OTHER if "+condHand),
 			},
 			{
-				Config:           f.providerConfig() + transformHCL("t", published(o2), rule),
-				ConfigPlanChecks: expectUpdate(res),
+				Config:            f.providerConfig() + transformHCL("t", published(o2), rule),
+				ConfigPlanChecks:  expectUpdate(res),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(res, tfjsonpath.New("id"))},
 				Check: resource.ComposeTestCheckFunc(
 					f.expectRouter(o1, names, "hand made -> OTHER if "+condHand),
 					f.expectRouter(o2, names, "[pdbridge:100:T] unix -> UNIX if "+condUnix, "hand made -> OTHER if "+condHand),
@@ -399,16 +401,9 @@ func TestAccRoutingTransformMovesBetweenOrchestrations(t *testing.T) {
 				ConfigPlanChecks: expectUpdate(res),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("event_orchestration_id"), knownvalue.Null()),
+					sameID.AddStateValue(res, tfjsonpath.New("id")),
 				},
-				Check: resource.ComposeTestCheckFunc(
-					f.expectRouter(o2, names, "hand made -> OTHER if "+condHand),
-					func(s *terraform.State) error {
-						if got := s.RootModule().Resources[res].Primary.ID; got != id {
-							return fmt.Errorf("id changed from %s to %s", id, got)
-						}
-						return nil
-					},
-				),
+				Check: f.expectRouter(o2, names, "hand made -> OTHER if "+condHand),
 			},
 		},
 	})
@@ -417,10 +412,11 @@ func TestAccRoutingTransformMovesBetweenOrchestrations(t *testing.T) {
 // The orchestration deleted in PagerDuty takes the transform's home with it:
 // the plan creates it again, and apply says the orchestration is gone.
 func TestAccRoutingTransformOrchestrationDeleted(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "doomed")
 	config := f.providerConfig() + transformHCL("t", published(orch), tfRule{"unix", condUnix, f.unix, ""})
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -439,9 +435,10 @@ func TestAccRoutingTransformOrchestrationDeleted(t *testing.T) {
 }
 
 func TestAccRoutingTransformLocalOnly(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	const res = "pdbridge_routing_transform.local"
-	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
 	body := func(rules ...tfRule) string {
 		return f.providerConfig() + transformHCL("local", catchAllHCL(f.other), rules...)
 	}
@@ -455,27 +452,25 @@ func TestAccRoutingTransformLocalOnly(t *testing.T) {
     suppress = true
 `}
 	drop := tfRule{label: "test systems", condition: "event.custom_details.prod_state matches 'Test'", extra: "    drop = true\n"}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: body(tfRule{"unix", condUnix, f.unix, ""}, overrides),
-				Check:  captureID(res, &id),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("rule").AtSliceIndex(1).AtMapKey("custom_details").AtMapKey("team"), knownvalue.StringExact("windows")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("event_orchestration_id"), knownvalue.Null()),
+					sameID.AddStateValue(res, tfjsonpath.New("id")),
 				},
 			},
 			{ // reorder and add a drop rule: updated in place, same id
 				Config:           body(drop, overrides, tfRule{"unix", condUnix, f.unix, ""}),
 				ConfigPlanChecks: expectUpdate(res),
-				Check: func(s *terraform.State) error {
-					rs := s.RootModule().Resources[res].Primary
-					if rs.ID != id || rs.Attributes["rule.0.label"] != "test systems" || rs.Attributes["rule.0.drop"] != "true" {
-						return fmt.Errorf("after reorder: %v", rs.Attributes)
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(res, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("rule").AtSliceIndex(0).AtMapKey("label"), knownvalue.StringExact("test systems")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("rule").AtSliceIndex(0).AtMapKey("drop"), knownvalue.Bool(true)),
 				},
 			},
 		},
@@ -483,6 +478,7 @@ func TestAccRoutingTransformLocalOnly(t *testing.T) {
 }
 
 func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	const orch = "b02e973d-9620-4e0a-9edc-00fedf7d4694"
 	ok := tfRule{"unix", condUnix, f.unix, ""}
@@ -521,7 +517,8 @@ func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
 			`(?s)event_orchestration_id.*must be an Event Orchestration ID`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -537,10 +534,10 @@ func TestAccRoutingTransformRejectsBadConfigAtPlan(t *testing.T) {
 // A route_to that comes from a connector not created yet is checked once
 // known: the plan succeeds, and apply publishes it.
 func TestAccRoutingTransformWithConnectorsOfTheSameRun(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "same run")
-	var id string
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -551,15 +548,13 @@ resource "pdbridge_connector" "unix" {
   source_kind = "zenoss"
 }
 `, f.unixSvc) + transformHCL("t", published(orch), tfRule{"unix", condUnix, "${pdbridge_connector.unix.id}", ""}),
-			Check: resource.ComposeTestCheckFunc(
-				captureID("pdbridge_routing_transform.t", &id),
-				f.expectRouter(orch, map[string]*string{"T": &id}, "[pdbridge:100:T] unix -> UNIX if "+condUnix, "hand made -> OTHER if "+condHand),
-			),
+			Check: f.expectRouter(orch, map[string]string{"T": "pdbridge_routing_transform.t"}, "[pdbridge:100:T] unix -> UNIX if "+condUnix, "hand made -> OTHER if "+condHand),
 		}},
 	})
 }
 
 func TestAccRoutingTransformImportRejectsOtherIDForms(t *testing.T) {
+	t.Parallel()
 	f := newRoutingFixture(t)
 	orch := f.orchestration(t, "import")
 	config := f.providerConfig() + transformHCL("t", published(orch), tfRule{"unix", condUnix, f.unix, ""})
@@ -573,7 +568,8 @@ func TestAccRoutingTransformImportRejectsOtherIDForms(t *testing.T) {
 		{"b02e973d-0000-4e0a-9edc-00fedf7d4694/3f0c5a1e", `(?s)Import Routing Transform Error.*404`},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
@@ -632,6 +628,7 @@ func publishWarnings(t *testing.T, c *pagerduty.Client, tr routing.Transform) []
 // PagerDuty's router warnings, and catch-alls that shadow rules, reach the
 // user as warnings (the sandbox never answers with warnings).
 func TestPublishReportsRouterWarnings(t *testing.T) {
+	t.Parallel()
 	handMade := map[string]any{"id": "h1", "label": "hand made", "conditions": []any{}, "actions": map[string]any{"route_to": "POTHER"}}
 	c := routerStub(t, []any{handMade}, []any{
 		map[string]any{"rule_id": "r9", "feature": "dynamic_route_to", "feature_type": "actions", "warning_type": "forbidden_feature", "message": "Dynamic routing is not on your plan"},

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAccServiceDataSource(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	web := sb.service(t, "web")
 	db := sb.service(t, "db")
@@ -22,7 +23,7 @@ func TestAccServiceDataSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -51,9 +52,10 @@ data "pdbridge_service" "by_id" {
 }
 
 func TestAccServiceDataSourceRejectsBadLookups(t *testing.T) {
+	t.Parallel()
 	sb := startSandbox(t)
 	cfg := func(body string) string { return sb.providerConfig() + body }
-	resource.Test(t, resource.TestCase{
+	resource.UnitTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -74,7 +74,7 @@ func (a *SyncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	dry := m.DryRun.ValueBool() // null means false
 	progress := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: msg}) }
-	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: dry, Now: a.data.now, Progress: progress})
+	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: dry, Now: a.data.clock.Now, Progress: progress})
 	switch {
 	case errors.Is(err, reconcile.ErrLocked):
 		resp.Diagnostics.AddWarning("Another Sync Run Is Running", err.Error()+". This run did nothing.")

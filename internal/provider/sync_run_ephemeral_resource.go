@@ -87,7 +87,7 @@ func (e *SyncRunEphemeralResource) Open(ctx context.Context, req ephemeral.OpenR
 		return
 	}
 	dry := m.DryRun.IsNull() || m.DryRun.ValueBool()
-	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: dry, Now: e.data.now})
+	rep, err := reconcile.Run(ctx, sides.settings, sides.source, sides.pd, reconcile.Options{DryRun: dry, Now: e.data.clock.Now})
 	if errors.Is(err, reconcile.ErrLocked) {
 		resp.Diagnostics.AddWarning("Another Sync Run Is Running", err.Error()+". This run did nothing.")
 	} else if err != nil {

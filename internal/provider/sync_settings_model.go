@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -260,9 +259,6 @@ func parseSettings(ctx context.Context, m syncSettingsModel, root path.Path) (re
 	}
 	return s, known, diags
 }
-
-// settingsObjectType is the settings object's Terraform type.
-func settingsObjectType() map[string]attr.Type { return attrTypes(syncSettingsSpec) }
 
 // validateSettingsObject checks a settings object given to a run, as the
 // resource checks its own: values not known yet are checked once known.

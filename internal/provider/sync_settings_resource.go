@@ -38,9 +38,10 @@ func (r *SyncSettingsResource) Metadata(_ context.Context, req resource.Metadata
 
 func (r *SyncSettingsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := resourceAttributes(syncSettingsSpec)
-	id := attrs["id"].(schema.StringAttribute)
-	id.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	attrs["id"] = id
+	if id, ok := attrs["id"].(schema.StringAttribute); ok {
+		id.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+		attrs["id"] = id
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The policy for keeping one event console's events and their PagerDuty incidents in agreement: which routing sends them, " +
 			"which way statuses flow and who wins a conflict, how maintenance, disabled services and floods are handled, and every option of Zenoss's " +

@@ -62,7 +62,7 @@ func (r *recordingSource) Reopen(ctx context.Context, id string) (bool, error) {
 // console can keep it with the change (an Alertmanager silence's comment).
 func TestEventTransitionsCarryTheIncidentTheyFollow(t *testing.T) {
 	w := newWorld(t, nil)
-	_, incID := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	_, incID := w.paired("web01", "Disk full")
 	rec := &recordingSource{Source: w.src, seen: map[string]source.IncidentRef{}}
 	w.src = nil
 	run := func() {
@@ -140,7 +140,7 @@ func (v vanishingSource) AppendLog(ctx context.Context, id, text string) error {
 // writes no line to it (there is nowhere to write one).
 func TestAVanishedEventResolvesItsIncident(t *testing.T) {
 	w := newWorld(t, nil)
-	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	id, inc := w.paired("web01", "Disk full")
 	w.clock.Advance(time.Minute)
 	w.humanUpdate(inc, "acknowledged")
 	w.settle(4)

@@ -116,9 +116,9 @@ func TestCloseInZenossResolvesTheIncident(t *testing.T) {
 }
 
 // paired raises an event and syncs until it has its incident.
-func (w *world) paired(device, class, summary string, sev zsandbox.Severity) (string, string) {
+func (w *world) paired(device, summary string) (string, string) {
 	w.t.Helper()
-	id := w.zevent(device, class, summary, sev)
+	id := w.zevent(device, "/Server/Linux", summary, zsandbox.SeverityCritical)
 	w.pass()
 	w.settle(4)
 	return id, w.incidentOf(id).ID
@@ -128,7 +128,7 @@ func TestResolveInPagerDutyClosesTheEventOnlyWhenEnabled(t *testing.T) {
 	for _, closeIt := range []bool{false, true} {
 		t.Run(map[bool]string{false: "off (default)", true: "on"}[closeIt], func(t *testing.T) {
 			w := newWorld(t, func(in *Input) { in.CloseEventOnIncidentResolution = &closeIt })
-			id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+			id, inc := w.paired("web01", "Disk full")
 			w.clock.Advance(time.Minute)
 			w.humanUpdate(inc, "resolved")
 			w.settle(4)
@@ -203,8 +203,8 @@ func TestDisabledServiceLeavesTheEventNewWithAMessage(t *testing.T) {
 
 func TestFloodOfFiftyEventsOpensAtMostMaxIncidents(t *testing.T) {
 	w := newWorld(t, func(in *Input) {
-		max := int64(3)
-		in.Suppression = &SuppressionInput{MaxIncidents: &max, Window: "10m"}
+		most := int64(3)
+		in.Suppression = &SuppressionInput{MaxIncidents: &most, Window: "10m"}
 	})
 	var ids []string
 	for i := range 50 {
@@ -236,7 +236,7 @@ func TestFloodOfFiftyEventsOpensAtMostMaxIncidents(t *testing.T) {
 
 func TestRecurrenceWhileOpenKeepsTheIncident(t *testing.T) {
 	w := newWorld(t, func(in *Input) { f := false; in.InitialOccurrenceOnly = &f })
-	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	id, inc := w.paired("web01", "Disk full")
 	w.clock.Advance(time.Minute)
 	again := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
 	if again != id {
@@ -252,7 +252,7 @@ func TestRecurrenceAfterCloseFollowsTheOption(t *testing.T) {
 	for _, reopen := range []bool{false, true} {
 		t.Run(map[bool]string{false: "new incident", true: "reopen"}[reopen], func(t *testing.T) {
 			w := newWorld(t, func(in *Input) { in.ReopenIncidentOnEventRecurrence = &reopen })
-			id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+			id, inc := w.paired("web01", "Disk full")
 			w.clock.Advance(time.Minute)
 			if _, err := w.zs.Close(id, "alice"); err != nil {
 				t.Fatal(err)
@@ -281,8 +281,8 @@ func TestRecurrenceAfterCloseFollowsTheOption(t *testing.T) {
 
 func TestMergedIncidentsAreFollowed(t *testing.T) {
 	w := newWorld(t, nil)
-	a, incA := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
-	b, incB := w.paired("web02", "/Server/Linux", "Disk full too", zsandbox.SeverityCritical)
+	a, incA := w.paired("web01", "Disk full")
+	b, incB := w.paired("web02", "Disk full too")
 	w.clock.Advance(time.Minute)
 	w.merge(incA, incB)
 	w.settle(4)
@@ -313,7 +313,7 @@ func TestMergedIncidentsAreFollowed(t *testing.T) {
 
 func TestAcknowledgementTimeoutReturnsTheEventToNew(t *testing.T) {
 	w := newWorld(t, nil)
-	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	id, inc := w.paired("web01", "Disk full")
 	w.clock.Advance(time.Minute)
 	w.humanUpdate(inc, "acknowledged")
 	w.settle(4)
@@ -332,7 +332,7 @@ func TestAcknowledgementTimeoutReturnsTheEventToNew(t *testing.T) {
 
 func TestNotesAreCopiedBothWaysOnce(t *testing.T) {
 	w := newWorld(t, nil)
-	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	id, inc := w.paired("web01", "Disk full")
 	w.clock.Advance(time.Minute)
 	if err := w.zs.WriteLog(id, "alice", "<b>Looking</b> into it"); err != nil {
 		t.Fatal(err)
@@ -602,9 +602,9 @@ func TestZenoss4PairsWithoutAReference(t *testing.T) {
 
 func TestAPassAfterADayLosesNothing(t *testing.T) {
 	w := newWorld(t, nil)
-	a, incA := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
-	b, incB := w.paired("web02", "/Server/Linux", "Load high", zsandbox.SeverityCritical)
-	c, incC := w.paired("web03", "/Server/Linux", "Swap", zsandbox.SeverityCritical)
+	a, incA := w.paired("web01", "Disk full")
+	b, incB := w.paired("web02", "Load high")
+	c, incC := w.paired("web03", "Swap")
 	// CI is down for a day; meanwhile people act on both sides.
 	w.clock.Advance(2 * time.Hour)
 	w.humanUpdate(incA, "acknowledged")
@@ -634,7 +634,7 @@ func TestAPassAfterADayLosesNothing(t *testing.T) {
 
 func TestARefusedTransitionIsRecordedOnceNotRetried(t *testing.T) {
 	w := newWorld(t, func(in *Input) { in.Lookback = "120h" })
-	id, inc := w.paired("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	id, inc := w.paired("web01", "Disk full")
 	w.clock.Advance(time.Minute)
 	if _, err := w.zs.Close(id, "alice"); err != nil {
 		t.Fatal(err)

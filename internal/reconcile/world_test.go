@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/routing"
@@ -24,23 +24,6 @@ import (
 // device class, and clients as the sync sees them. Humans act through the
 // sandboxes' own controls (Zenoss) or REST calls as another user (PagerDuty).
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const (
 	syncEmail  = "pdbridge@example.com"
 	humanEmail = "jane@example.com"
@@ -50,7 +33,7 @@ const (
 
 type world struct {
 	t        *testing.T
-	clock    *fakeClock
+	clock    *clock.Fake
 	pd       *pdsandbox.Server
 	pdURL    string
 	sync     *pagerduty.Client // as the sync
@@ -69,19 +52,19 @@ var fastRetry = httpretry.Policy{MaxRetries: 3, MinWait: time.Millisecond, MaxWa
 
 func newWorld(t *testing.T, edit func(*Input)) *world {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+	clk := clock.NewFake(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pd := pdsandbox.New(pdsandbox.Options{Now: clock.Now, EventDelay: eventDelay, TimeZone: newYork,
+	pd := pdsandbox.New(pdsandbox.Options{Now: clk.Now, EventDelay: eventDelay, TimeZone: newYork,
 		Users: []pdsandbox.User{{Name: "pdbridge sync", Email: syncEmail}, {Name: "Jane Doe", Email: humanEmail}}})
 	pdSrv := httptest.NewServer(pd)
 	t.Cleanup(pdSrv.Close)
-	zs := zsandbox.New(zsandbox.Options{Username: zenossUser, Password: "secret", Now: clock.Now})
+	zs := zsandbox.New(zsandbox.Options{Username: zenossUser, Password: "secret", Now: clk.Now})
 	zSrv := httptest.NewServer(zs)
 	t.Cleanup(zSrv.Close)
-	w := &world{t: t, clock: clock, pd: pd, pdURL: pdSrv.URL, zs: zs}
+	w := &world{t: t, clock: clk, pd: pd, pdURL: pdSrv.URL, zs: zs}
 	client := func(email string) *pagerduty.Client {
 		c, err := pagerduty.New(pagerduty.Config{Token: "t", UserEmail: email, APIURL: pdSrv.URL, EventsURL: pdSrv.URL, Retry: fastRetry})
 		if err != nil {
@@ -150,19 +133,17 @@ func (w *world) passAllowingFailures() Report {
 
 // settle moves the clock past the Events API's delay and runs passes
 // until one has nothing to do (at most n).
-func (w *world) settle(n int) []Report {
+func (w *world) settle(n int) {
 	w.t.Helper()
-	var reps []Report
+	var last Report
 	for range n {
 		w.clock.Advance(eventDelay + time.Second)
-		rep := w.pass()
-		reps = append(reps, rep)
-		if rep.Plan.Pending() == 0 {
-			return reps
+		last = w.pass()
+		if last.Plan.Pending() == 0 {
+			return
 		}
 	}
-	w.t.Fatalf("still %d operations to do after %d passes:\n%s", reps[len(reps)-1].Plan.Pending(), n, Describe(reps[len(reps)-1].Plan.Ops))
-	return reps
+	w.t.Fatalf("still %d operations to do after %d passes:\n%s", last.Plan.Pending(), n, Describe(last.Plan.Ops))
 }
 
 // plan observes and plans without writing.

@@ -15,7 +15,6 @@
 package routing
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +24,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/events"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pcl"
@@ -515,10 +516,4 @@ func (c *Compiled) override(i int, ev Event) (Event, error) {
 }
 
 // NewTransformID returns a new transform id, a random (version 4) UUID.
-func NewTransformID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewTransformID() string { return uuid.NewString() }

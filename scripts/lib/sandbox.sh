@@ -5,7 +5,7 @@
 # CLI config with dev_overrides (never the user's own) and exports the
 # provider's environment. Every wait is bounded.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export PATH=/usr/local/go/bin:$PATH
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # Go's default install location, only if go is not on PATH
 work=$(mktemp -d)
 sandbox_pid=
 cleanup() {

@@ -21,10 +21,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/reconcile"
@@ -74,30 +74,17 @@ func run(args []string, out io.Writer) error {
 	return nil
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type rig struct {
-	clock    *clock
+	clock    *clock.Fake
 	pd       *pdsandbox.Server
 	zs       *zsandbox.Server
 	sync     *pagerduty.Client
 	src      *zenoss.Client
 	settings reconcile.Settings
-	zCalls   *atomic.Int64
 }
 
 func newRig(n int) (*rig, func(), error) {
-	ck := &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+	ck := clock.NewFake(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	pd := pdsandbox.New(pdsandbox.Options{Now: ck.Now, EventDelay: time.Second, Users: []pdsandbox.User{{Name: "pdbridge", Email: "pdbridge@example.com"}}})
 	zs := zsandbox.New(zsandbox.Options{Username: "pdbridge", Password: "secret", Now: ck.Now})
 	pdSrv, zSrv := httptest.NewServer(pd), httptest.NewServer(zs)
@@ -121,8 +108,8 @@ func newRig(n int) (*rig, func(), error) {
 		return nil, stop, err
 	}
 	noScan := int64(0)
-	max := int64(n)
-	settings, errs := reconcile.Parse(reconcile.Input{Source: "zenoss_prod", NoteScanPerPass: &noScan, MaxEventsPerPass: &max,
+	all := int64(n)
+	settings, errs := reconcile.Parse(reconcile.Input{Source: "zenoss_prod", NoteScanPerPass: &noScan, MaxEventsPerPass: &all,
 		Routing: &routing.Transform{CatchAll: &routing.CatchAll{RouteTo: svc.ID + "/" + in.ID}}})
 	if len(errs) > 0 {
 		return nil, stop, fmt.Errorf("settings: %v", errs)

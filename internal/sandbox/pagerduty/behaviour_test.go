@@ -10,31 +10,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 )
-
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is a sandbox behind an httptest server with both kinds of client.
 type env struct {
@@ -43,16 +25,16 @@ type env struct {
 	url    string
 	raw    rawClient
 	client *pd.Client
-	clock  *fakeClock
+	clock  *clock.Fake
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.Now, Users: []User{{Name: fromName, Email: from}}})
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, Users: []User{{Name: fromName, Email: from}}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &env{t: t, s: s, url: srv.URL, clock: clock,
+	return &env{t: t, s: s, url: srv.URL, clock: clk,
 		raw:    rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}},
 		client: pd.NewClient("any-token", pd.WithAPIEndpoint(srv.URL), pd.WithV2EventsAPIEndpoint(srv.URL))}
 }
@@ -403,8 +385,8 @@ func TestEventsValidation(t *testing.T) {
 }
 
 func TestAuthAcceptAndFrom(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
-	s := New(Options{Token: "right", Now: clock.Now})
+	clk := clock.NewFake(time.Now())
+	s := New(Options{Token: "right", Now: clk.Now})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	raw := rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 5 * time.Second}}
@@ -487,8 +469,8 @@ func TestAuthAcceptAndFrom(t *testing.T) {
 }
 
 func TestEnforcedRateLimit(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
-	s := New(Options{RateLimitPerMinute: 3, Now: clock.Now})
+	clk := clock.NewFake(time.Now())
+	s := New(Options{RateLimitPerMinute: 3, Now: clk.Now})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	client := pd.NewClient("t", pd.WithAPIEndpoint(srv.URL))
@@ -502,7 +484,7 @@ func TestEnforcedRateLimit(t *testing.T) {
 	if !errors.As(err, &apiErr) || !apiErr.RateLimited() || apiErr.APIError.ErrorObject.Code != 2020 {
 		t.Fatalf("4th request in a minute = %v, want 429 code 2020", err)
 	}
-	clock.Advance(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := client.ListAbilitiesWithContext(context.Background()); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}

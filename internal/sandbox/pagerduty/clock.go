@@ -55,7 +55,11 @@ func (q timerQueue) Less(i, j int) bool {
 	return q[i].seq < q[j].seq
 }
 func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *timerQueue) Push(x any)   { *q = append(*q, x.(timer)) }
+func (q *timerQueue) Push(x any) {
+	if t, ok := x.(timer); ok {
+		*q = append(*q, t)
+	}
+}
 func (q *timerQueue) Pop() any {
 	old := *q
 	t := old[len(old)-1]
@@ -87,7 +91,9 @@ func (st *state) advance(now time.Time) {
 		}
 		switch {
 		case len(st.timers) > 0 && !tAt.After(now) && (len(st.queued) == 0 || !eAt.Before(tAt)):
-			st.fire(heap.Pop(&st.timers).(timer))
+			if t, ok := heap.Pop(&st.timers).(timer); ok {
+				st.fire(t)
+			}
 		case len(st.queued) > 0 && !eAt.After(now):
 			q := st.queued[0]
 			st.queued[0] = nil
@@ -122,19 +128,6 @@ func (st *state) fire(t timer) {
 			st.resolve(inc, agent, channel, "", t.at)
 		}
 	}
-}
-
-// pendingActions renders the incident's deadlines as pending_actions
-// (spec: Incident.pending_actions, types unacknowledge and resolve).
-func pendingActions(inc *incident) []any {
-	out := []any{}
-	if inc.status == "acknowledged" && !inc.unackAt.IsZero() {
-		out = append(out, map[string]any{"type": "unacknowledge", "at": fmtTime(inc.unackAt)})
-	}
-	if inc.open() && !inc.autoResolveAt.IsZero() {
-		out = append(out, map[string]any{"type": "resolve", "at": fmtTime(inc.autoResolveAt)})
-	}
-	return out
 }
 
 // Settle waits, on the real clock and at most until ctx ends, until every

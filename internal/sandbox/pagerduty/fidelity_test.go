@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 )
 
 // integration adds another Events API v2 integration to svc and returns its key.
@@ -147,19 +149,20 @@ func TestIncidentKeys(t *testing.T) {
 		t.Errorf("second open incident with the key = %d %v", code, out)
 	}
 	// The event's dedup key is not an incident_key: a REST incident may use it.
-	body["incident"].(map[string]any)["incident_key"] = "evt-1"
+	body["incident"] = map[string]any{"type": "incident", "title": "manual",
+		"service": map[string]any{"id": svc, "type": "service_reference"}, "incident_key": "evt-1"}
 	e.raw.want(201, "POST", "/incidents", body, hdr{"From": from})
 }
 
 // Events take effect EventDelay after their 202, in the order sent.
 func TestEventsAreAsynchronous(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.Now, EventDelay: 30 * time.Second})
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, EventDelay: 30 * time.Second})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, s: s, url: srv.URL, clock: clock, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
+	e := &env{t: t, s: s, url: srv.URL, clock: clk, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
 	svc, key := e.service("async")
-	sent := clock.Now()
+	sent := clk.Now()
 	e.send(key, "trigger", "a1")
 	e.send(key, "acknowledge", "a1") // queued behind the trigger
 	if n := len(e.incidents("")); n != 0 {
@@ -168,11 +171,11 @@ func TestEventsAreAsynchronous(t *testing.T) {
 	if got := e.s.Events(); len(got) != 2 || got[0].Outcome != OutcomeQueued {
 		t.Fatalf("records before the delay = %+v, want two queued", got)
 	}
-	clock.Advance(29 * time.Second)
+	clk.Advance(29 * time.Second)
 	if n := len(e.incidents("")); n != 0 {
 		t.Fatalf("%d incidents 29 s after the 202, want none", n)
 	}
-	clock.Advance(2 * time.Second)
+	clk.Advance(2 * time.Second)
 	inc := e.onlyIncident("service_ids[]=" + svc)
 	if inc["status"] != "acknowledged" || inc["created_at"] != sent.Add(30*time.Second).Format(time.RFC3339) {
 		t.Errorf("after the delay: status %v created_at %v, want acknowledged, created 30 s after the event", inc["status"], inc["created_at"])
@@ -252,11 +255,11 @@ func TestAttribution(t *testing.T) {
 // read in that zone.
 func TestTimeZones(t *testing.T) {
 	newYork, _ := time.LoadLocation("America/New_York")
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.Now, TimeZone: newYork})
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, TimeZone: newYork})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, s: s, url: srv.URL, clock: clock, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
+	e := &env{t: t, s: s, url: srv.URL, clock: clk, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
 	svc, key := e.service("zones")
 	e.send(key, "trigger", "z1")
 
@@ -300,11 +303,11 @@ func TestTimeZones(t *testing.T) {
 // The Events API limits each routing key (about 120 a minute) and answers
 // 429 beyond; other keys are unaffected; the next minute is fresh.
 func TestEnforcedEventsRateLimit(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.Now, EventsRateLimitPerMinute: 3, Users: []User{{Name: fromName, Email: from}}})
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, EventsRateLimitPerMinute: 3, Users: []User{{Name: fromName, Email: from}}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, s: s, url: srv.URL, clock: clock, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
+	e := &env{t: t, s: s, url: srv.URL, clock: clk, raw: rawClient{t: t, base: srv.URL, http: &http.Client{Timeout: 10 * time.Second}}}
 	svc, k1 := e.service("limited")
 	k2 := e.integration(svc, "other")
 	for i := range 3 {
@@ -316,7 +319,7 @@ func TestEnforcedEventsRateLimit(t *testing.T) {
 		t.Errorf("4th event in a minute through one key = %d %v, want 429", code, out)
 	}
 	e.send(k2, "trigger", "elsewhere")
-	clock.Advance(time.Minute)
+	clk.Advance(time.Minute)
 	if code, out := e.event(ev); code != 202 {
 		t.Errorf("after the minute = %d %v, want 202", code, out)
 	}

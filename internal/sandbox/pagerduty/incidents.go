@@ -224,73 +224,126 @@ func (st *state) reopen(inc *incident, status string, actor *user, channel map[s
 	}
 }
 
-func (st *state) renderIncident(inc *incident, c *reqCtx, includes []string) map[string]any {
+// incidentView is a rendered incident (a struct: see refView).
+type incidentView struct {
+	ID                  string          `json:"id"`
+	Type                string          `json:"type"`
+	Summary             string          `json:"summary"`
+	Self                string          `json:"self"`
+	HTMLURL             string          `json:"html_url"`
+	IncidentNumber      int             `json:"incident_number"`
+	Title               string          `json:"title"`
+	Description         string          `json:"description"`
+	CreatedAt           string          `json:"created_at"`
+	UpdatedAt           string          `json:"updated_at"`
+	Status              string          `json:"status"`
+	IncidentKey         *string         `json:"incident_key"` // null for incidents with alerts
+	Service             any             `json:"service"`
+	Assignments         []assignView    `json:"assignments"`
+	AssignedVia         string          `json:"assigned_via"`
+	LastStatusChangeAt  string          `json:"last_status_change_at"`
+	LastStatusChangeBy  refView         `json:"last_status_change_by"`
+	ResolvedAt          *string         `json:"resolved_at"` // null while open
+	AlertCounts         alertCountsView `json:"alert_counts"`
+	IsMergeable         bool            `json:"is_mergeable"`
+	IncidentType        map[string]any  `json:"incident_type"`
+	Teams               []any           `json:"teams"`
+	PendingActions      []pendingView   `json:"pending_actions"`
+	Acknowledgements    []ackView       `json:"acknowledgements"`
+	Urgency             string          `json:"urgency"`
+	ResolveReason       any             `json:"resolve_reason"`
+	IncidentsResponders []any           `json:"incidents_responders"`
+	ResponderRequests   []any           `json:"responder_requests"`
+	EscalationPolicy    any             `json:"escalation_policy,omitempty"`
+	FirstTrigger        any             `json:"first_trigger_log_entry,omitempty"`
+	ConferenceBridge    any             `json:"conference_bridge,omitempty"`
+}
+
+type assignView struct {
+	At       string `json:"at"`
+	Assignee any    `json:"assignee"`
+}
+
+type ackView struct {
+	At           string  `json:"at"`
+	Acknowledger refView `json:"acknowledger"`
+}
+
+type pendingView struct {
+	Type string `json:"type"`
+	At   string `json:"at"`
+}
+
+type alertCountsView struct {
+	All       int `json:"all"`
+	Triggered int `json:"triggered"`
+	Resolved  int `json:"resolved"`
+}
+
+func (st *state) renderIncident(inc *incident, c *reqCtx, includes []string) incidentView {
 	var svc any = ref{ID: inc.serviceID, Type: "service_reference", Path: "/services/" + inc.serviceID, HTMLPath: "/service-directory/" + inc.serviceID}.render(c.base)
 	if s := st.services[inc.serviceID]; s != nil {
 		svc = s.ref().render(c.base)
 		if contains(includes, "services") {
-			svc = st.renderService(s, c, nil)
+			svc = localize(st.renderService(s, c, nil), c.out)
 		}
 	}
-	var ep any
+	v := incidentView{
+		ID: inc.id, Type: "incident", Summary: inc.summary(), Self: c.base + "/incidents/" + inc.id,
+		HTMLURL: c.base + "/incidents/" + inc.id, IncidentNumber: inc.number, Title: inc.title, Description: inc.title,
+		CreatedAt: c.ts(inc.createdAt), UpdatedAt: c.ts(inc.updatedAt), Status: inc.status, Service: svc,
+		Assignments: []assignView{}, AssignedVia: inc.assignedVia, LastStatusChangeAt: c.ts(inc.lastStatusChangeAt),
+		LastStatusChangeBy: inc.lastStatusChangeBy.render(c.base), IsMergeable: true,
+		IncidentType: map[string]any{"name": "incident_default"}, Teams: []any{}, PendingActions: []pendingView{},
+		Acknowledgements: []ackView{}, Urgency: inc.urgency, IncidentsResponders: []any{}, ResponderRequests: []any{},
+	}
 	if p := st.policies[inc.epID]; p != nil {
-		ep = p.ref().render(c.base)
+		v.EscalationPolicy = p.ref().render(c.base)
 		if contains(includes, "escalation_policies") {
-			ep = st.renderPolicy(p, c.base)
+			v.EscalationPolicy = localize(st.renderPolicy(p, c.base), c.out)
 		}
 	}
-	assignments := []any{}
 	for _, a := range inc.assignees {
 		u := st.users[a.userID]
 		var who any = u.ref().render(c.base)
 		if contains(includes, "assignees") || contains(includes, "users") {
 			who = u.render(c.base)
 		}
-		assignments = append(assignments, map[string]any{"at": fmtTime(a.at), "assignee": who})
+		v.Assignments = append(v.Assignments, assignView{At: c.ts(a.at), Assignee: who})
 	}
-	acks := []any{}
 	for _, a := range inc.acks {
-		acks = append(acks, map[string]any{"at": fmtTime(a.at), "acknowledger": a.by.render(c.base)})
+		v.Acknowledgements = append(v.Acknowledgements, ackView{At: c.ts(a.at), Acknowledger: a.by.render(c.base)})
 	}
-	var resolvedAt any // PagerDuty sends null while the incident is open
 	if !inc.resolvedAt.IsZero() {
-		resolvedAt = fmtTime(inc.resolvedAt)
+		at := c.ts(inc.resolvedAt)
+		v.ResolvedAt = &at
 	}
-	var key any // null for incidents with alerts
 	if inc.key != "" {
-		key = inc.key
+		key := inc.key
+		v.IncidentKey = &key
 	}
-	var resolveReason any
 	if target := st.incidentsByID[inc.mergedInto]; target != nil {
-		resolveReason = map[string]any{"type": "merge_resolve_reason", "incident": target.ref().render(c.base)}
+		v.ResolveReason = map[string]any{"type": "merge_resolve_reason", "incident": target.ref().render(c.base)}
 	}
 	triggered, resolved := st.alertCounts(inc)
-	m := map[string]any{
-		"id": inc.id, "type": "incident", "summary": inc.summary(), "self": c.base + "/incidents/" + inc.id,
-		"html_url": c.base + "/incidents/" + inc.id, "incident_number": inc.number, "title": inc.title,
-		"description": inc.title, "created_at": fmtTime(inc.createdAt), "updated_at": fmtTime(inc.updatedAt),
-		"status": inc.status, "incident_key": key, "service": svc, "assignments": assignments,
-		"assigned_via": inc.assignedVia, "last_status_change_at": fmtTime(inc.lastStatusChangeAt),
-		"last_status_change_by": inc.lastStatusChangeBy.render(c.base), "resolved_at": resolvedAt,
-		"alert_counts": map[string]any{"all": triggered + resolved, "triggered": triggered, "resolved": resolved},
-		"is_mergeable": true, "incident_type": map[string]any{"name": "incident_default"},
-		"teams": []any{}, "pending_actions": pendingActions(inc), "acknowledgements": acks, "urgency": inc.urgency,
-		"resolve_reason": resolveReason, "incidents_responders": []any{}, "responder_requests": []any{},
+	v.AlertCounts = alertCountsView{All: triggered + resolved, Triggered: triggered, Resolved: resolved}
+	if inc.status == "acknowledged" && !inc.unackAt.IsZero() {
+		v.PendingActions = append(v.PendingActions, pendingView{Type: "unacknowledge", At: c.ts(inc.unackAt)})
 	}
-	if ep != nil {
-		m["escalation_policy"] = ep
+	if inc.open() && !inc.autoResolveAt.IsZero() {
+		v.PendingActions = append(v.PendingActions, pendingView{Type: "resolve", At: c.ts(inc.autoResolveAt)})
 	}
 	if first := st.logByID[inc.firstTriggerLogID]; first != nil {
 		if contains(includes, "first_trigger_log_entries") {
-			m["first_trigger_log_entry"] = st.renderLogEntry(first, c)
+			v.FirstTrigger = localize(st.renderLogEntry(first, c), c.out)
 		} else {
-			m["first_trigger_log_entry"] = first.ref(inc).render(c.base)
+			v.FirstTrigger = first.ref(inc).render(c.base)
 		}
 	}
 	if len(inc.conferenceBridge) > 0 && string(inc.conferenceBridge) != "null" {
-		m["conference_bridge"] = rawOr(inc.conferenceBridge, nil)
+		v.ConferenceBridge = rawOr(inc.conferenceBridge, nil)
 	}
-	return m
+	return v
 }
 
 // ---- list and get ----

@@ -1,6 +1,7 @@
 package pagerduty
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -13,8 +14,10 @@ type logEntry struct {
 	serviceID  string
 	agent      ref
 	// channel always has a string "type": go-pagerduty v1.8.0 decodes it
-	// with an unchecked type assertion and panics otherwise.
-	channel map[string]any
+	// with an unchecked type assertion and panics otherwise. It never
+	// changes once written, so it is kept encoded: listings of thousands of
+	// incidents embed it (first_trigger_log_entries).
+	channel json.RawMessage
 	summary string
 	note    string
 	// eventDetails must map strings to strings (go-pagerduty decodes it
@@ -35,8 +38,12 @@ func (st *state) addLog(inc *incident, typ string, agent ref, channel map[string
 	if _, ok := channel["type"].(string); !ok {
 		channel["type"] = "api"
 	}
+	encoded, err := json.Marshal(channel)
+	if err != nil {
+		encoded = []byte(`{"type":"api"}`) // channels are built from decoded JSON; this cannot happen
+	}
 	le := &logEntry{id: st.newID("PLOG"), typ: typ, at: now, incidentID: inc.id, serviceID: inc.serviceID,
-		agent: agent, channel: channel, summary: summary}
+		agent: agent, channel: encoded, summary: summary}
 	st.logEntries = append(st.logEntries, le)
 	st.logByID[le.id] = le
 	inc.logIDs = append(inc.logIDs, le.id)
@@ -54,14 +61,10 @@ func (st *state) renderLogEntry(le *logEntry, c *reqCtx) map[string]any {
 	if s := st.services[le.serviceID]; s != nil {
 		svcRef = s.ref()
 	}
-	channel := make(map[string]any, len(le.channel))
-	for k, v := range le.channel {
-		channel[k] = v
-	}
 	m := map[string]any{
 		"id": le.id, "type": le.typ, "summary": le.summary, "self": c.base + "/log_entries/" + le.id,
 		"html_url":   c.base + "/incidents/" + le.incidentID + "/log_entries/" + le.id,
-		"created_at": fmtTime(le.at), "agent": le.agent.render(c.base), "channel": channel,
+		"created_at": fmtTime(le.at), "agent": le.agent.render(c.base), "channel": le.channel,
 		"service": svcRef.render(c.base), "incident": inc.ref().render(c.base),
 		"teams": []any{}, "contexts": []any{},
 	}

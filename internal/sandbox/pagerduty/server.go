@@ -131,7 +131,12 @@ type reqCtx struct {
 	// zone reads since/until values that carry no offset: the request's
 	// time_zone, else the account's (spec: incident_list_time_zone).
 	zone *time.Location
+	// out is the zone the response renders its timestamps in.
+	out *time.Location
 }
+
+// ts renders a timestamp of a struct-rendered response in its zone.
+func (c *reqCtx) ts(t time.Time) string { return fmtTime(t).in(c.out) }
 
 func (s *Server) routes() {
 	rest := func(pattern string, h restFunc) {
@@ -153,6 +158,7 @@ func (s *Server) routes() {
 	rest("GET /services/{id}/integrations/{integration_id}", getIntegration)
 	rest("PUT /services/{id}/integrations/{integration_id}", updateIntegration)
 	rest("DELETE /services/{id}/integrations/{integration_id}", deleteIntegration)
+	rest("GET /vendors", listVendors)
 
 	rest("GET /incidents", listIncidents)
 	rest("POST /incidents", createIncident)
@@ -247,7 +253,7 @@ func (s *Server) restHandler(pattern string, h restFunc) http.Handler {
 			limited = s.countRequest(w, token, now)
 			if !limited {
 				s.st.advance(now)
-				c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r), zone: zone}
+				c := &reqCtx{s: s, st: s.st, r: r, now: now, base: baseURL(r), zone: zone, out: render}
 				status, body, e = h(c)
 			}
 			if e == nil && body != nil {

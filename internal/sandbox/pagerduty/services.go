@@ -362,7 +362,7 @@ type integration struct {
 	key                      string // empty for email integrations
 	email                    string
 	createdAt                time.Time
-	vendor                   json.RawMessage
+	vendorID                 string // empty: no vendor
 	// Email settings, stored and echoed for email integrations only.
 	emailIncidentCreation, emailFilterMode, emailParsingFallback string
 	emailParsers, emailFilters                                   json.RawMessage
@@ -400,8 +400,8 @@ func (st *state) renderIntegration(in *integration, base string) map[string]any 
 	if in.key != "" {
 		m["integration_key"] = in.key
 	}
-	if len(in.vendor) > 0 && string(in.vendor) != "null" {
-		m["vendor"] = rawOr(in.vendor, nil)
+	if v := vendorsByID[in.vendorID]; v != nil {
+		m["vendor"] = v.ref().render(base)
 	}
 	// go-pagerduty rejects email_filter_mode null or unknown, so email
 	// fields appear only on email integrations and only when set.
@@ -456,8 +456,8 @@ func (st *state) applyIntegration(dst *integration, v integrationInput, creating
 	if in.name == "" {
 		in.name = integrationTypes[in.typ]
 	}
-	if len(v.Vendor) > 0 {
-		in.vendor = append(json.RawMessage(nil), v.Vendor...)
+	if e := applyVendor(in, v.Vendor, creating); e != nil {
+		return e
 	}
 	if in.isEmail() {
 		if v.IntegrationEmail != nil {

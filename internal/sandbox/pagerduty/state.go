@@ -185,15 +185,28 @@ type ref struct {
 	HTMLPath          string // web path, for html_url
 }
 
-func (r ref) render(base string) map[string]any {
-	m := map[string]any{"id": r.ID, "type": r.Type, "summary": r.Summary, "self": nil, "html_url": nil}
+func (r ref) render(base string) refView {
+	v := refView{ID: r.ID, Type: r.Type, Summary: r.Summary}
 	if r.Path != "" {
-		m["self"] = base + r.Path
+		self := base + r.Path
+		v.Self = &self
 	}
 	if r.HTMLPath != "" {
-		m["html_url"] = base + r.HTMLPath
+		page := base + r.HTMLPath
+		v.HTMLURL = &page
 	}
-	return m
+	return v
+}
+
+// refView is a rendered reference. Responses are rendered as structs where
+// they are large (a listing of thousands of incidents), because encoding
+// maps sorts their keys every time.
+type refView struct {
+	ID      string  `json:"id"`
+	Type    string  `json:"type"`
+	Summary string  `json:"summary"`
+	Self    *string `json:"self"`
+	HTMLURL *string `json:"html_url"`
 }
 
 // rawOr returns raw decoded as a generic value, or def if raw is empty.

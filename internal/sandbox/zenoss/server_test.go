@@ -8,36 +8,18 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 )
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var t0 = time.Date(2024, 1, 15, 14, 30, 0, 250e6, time.UTC)
 
-func start(t *testing.T, o Options) (*Server, *httptest.Server, *clock) {
+func start(t *testing.T, o Options) (*Server, *httptest.Server, *clock.Fake) {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := clock.NewFake(t0)
 	if o.Username == "" {
 		o.Username, o.Password = "pdbridge", "s3cret"
 	}

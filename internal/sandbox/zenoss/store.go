@@ -3,12 +3,13 @@ package zenoss
 import (
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Status is a ZEP event status, numbered as in zep.proto.
@@ -431,11 +432,8 @@ func (s *Server) newEvent(o Occurrence, details map[string][]string, created int
 	return e
 }
 
-// guid makes a stable uuid-shaped id for a model object, as the device and
-// component uuids of a real model are.
+// guid makes a stable uuid for a model object, as the device and component
+// uuids of a real model are: a name-based (SHA-1) UUID of kind and name.
 func guid(kind, name string) string {
-	h := fnv.New64a()
-	h.Write([]byte(kind + "\x00" + name))
-	v := h.Sum64()
-	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", v>>32, (v>>16)&0xffff, v&0xfff, (v>>4)&0xfff, v&0xffffffffffff)
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("pdbridge-sandbox:zenoss/"+kind+"/"+name)).String()
 }

@@ -1,6 +1,7 @@
 package zenoss
 
 import (
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"slices"
 	"strconv"
 	"testing"
@@ -479,7 +480,7 @@ func TestLogTimesByMinorVersion(t *testing.T) {
 // iteration moves the clock by one sweep interval over 10,000 live events
 // (the worst case: a run is due every time) and reads one event.
 func BenchmarkSweep(b *testing.B) {
-	clk := &clock{t: t0}
+	clk := clock.NewFake(t0)
 	s := New(Options{Username: "u", Password: "p", Now: clk.Now})
 	var last string
 	for i := range 10_000 {

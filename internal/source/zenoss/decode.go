@@ -353,10 +353,14 @@ func detailsOf(raw json.RawMessage) (map[string][]string, error) {
 		return nil, nil
 	}
 	out := map[string][]string{}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
+	// The map form is decoded in one pass (every listed event has one, so
+	// this is a listing's hot path); values become text as scalar does.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) == nil {
 		for k, v := range m {
-			out[k] = scalars(v)
+			out[k] = scalarsOf(v)
 		}
 		return out, nil
 	}
@@ -385,6 +389,33 @@ func detailsOf(raw json.RawMessage) (map[string][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// scalarsOf is scalars for a value already decoded (with UseNumber).
+func scalarsOf(v any) []string {
+	text := func(x any) string {
+		switch t := x.(type) {
+		case nil:
+			return ""
+		case string:
+			return t
+		case json.Number:
+			return t.String()
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			out = append(out, text(x))
+		}
+		return out
+	}
+	return []string{text(v)}
 }
 
 // scalars reads a value that is a list of scalars or one scalar.

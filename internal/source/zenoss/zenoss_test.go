@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/fault"
 	sandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/zenoss"
@@ -22,24 +23,6 @@ const (
 	testUser     = "pdbridge"
 	testPassword = "correct-horse-battery"
 )
-
-// clock is the sandbox's settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // t0 is a winter instant with milliseconds: 09:30:00.250 in New York.
 var t0 = time.Date(2024, 1, 15, 14, 30, 0, 250e6, time.UTC)
@@ -59,7 +42,7 @@ var fastRetry = httpretry.Policy{MaxRetries: 3, MinWait: time.Millisecond, MaxWa
 type env struct {
 	sb  *sandbox.Server
 	hs  *httptest.Server
-	clk *clock
+	clk *clock.Fake
 	c   *Client
 }
 
@@ -73,7 +56,7 @@ func setup(t *testing.T, v int, edit func(*Config)) env {
 // setupSandbox is setup with sbEdit adjusting the sandbox's options.
 func setupSandbox(t *testing.T, v int, sbEdit func(*sandbox.Options), edit func(*Config)) env {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := clock.NewFake(t0)
 	ny := newYork(t)
 	opts := sandbox.Options{Username: testUser, Password: testPassword, APIKey: "cloud-key",
 		Version: sandbox.Version(v), Location: ny, Now: clk.Now}
@@ -566,7 +549,7 @@ func TestBadCredentials(t *testing.T) {
 }
 
 func TestPermissionDenied(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clock.NewFake(t0)
 	sb := sandbox.New(sandbox.Options{Username: testUser, Password: testPassword, ReadOnly: true, Now: clk.Now})
 	hs := httptest.NewServer(sb)
 	defer hs.Close()

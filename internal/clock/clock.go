@@ -1,0 +1,45 @@
+// Package clock is where code that reasons about "now" takes the time from,
+// so that tests can set it: the provider hands its clock to every object (the
+// reconcile planner reads it there), and the sandboxes take Fake.Now.
+package clock
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock tells the time.
+type Clock interface {
+	Now() time.Time
+}
+
+// System is the machine's clock.
+var System Clock = system{}
+
+type system struct{}
+
+func (system) Now() time.Time { return time.Now() }
+
+// Fake is a clock that moves only when told to. It is safe for concurrent
+// use: sandboxes read it from their request handlers.
+type Fake struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewFake returns a fake clock showing t.
+func NewFake(t time.Time) *Fake { return &Fake{t: t} }
+
+// Now is the time the clock shows.
+func (c *Fake) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Fake) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
