@@ -829,9 +829,12 @@ func (p *planner) winner(v pairView, tE time.Time) Side {
 		// both sides count as changed within the lookback: the incident's
 		// creation, when both agreed, stands in for the watermark. When only
 		// one side moved since, it wins, however close in time (an alert that
-		// fired seconds before its incident was acknowledged).
-		sinceE := tE.After(v.inc.CreatedAt.Add(p.snap.Caps.TimePrecision))
-		sinceI := v.inc.LastStatusChange.After(v.inc.CreatedAt)
+		// fired seconds before its incident was acknowledged). PagerDuty's
+		// times are whole seconds: an event change within the second after
+		// the creation does not count, and an incident that is no longer
+		// triggered (as the Events API made it) has moved, whatever its times say.
+		sinceE := tE.After(v.inc.CreatedAt.Add(time.Second + p.snap.Caps.TimePrecision))
+		sinceI := v.inc.Status != "triggered" || v.inc.LastStatusChange.After(v.inc.CreatedAt)
 		if sinceE != sinceI {
 			changedE, changedI = sinceE, sinceI
 		}
