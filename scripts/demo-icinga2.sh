@@ -57,17 +57,6 @@ if ! timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]
 fi
 sed -n '/Terraform used the selected providers/,/Apply complete/p' "$work/apply.log"
 
-incidents() {
-  pd GET "/incidents?date_range=all&sort_by=incident_number" | jq -r '.incidents[] | ["#\(.incident_number)", .id, .title, .status, .service.summary] | @tsv'
-}
-plan() {
-  timeout 300 terraform plan -input=false -no-color "${vars[@]}" >"$work/plan.log" 2>&1 || { cat "$work/plan.log" >&2; echo "demo: plan failed" >&2; exit 1; }
-}
-sync() {
-  timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]}" -var run_sync=true >"$work/sync.log" 2>&1 ||
-    { cat "$work/sync.log" >&2; echo "demo: the sync failed" >&2; exit 1; }
-}
-
 echo "== three problems in Icinga 2 (CRITICAL check results)"
 for p in 'web-01|disk|DISK CRITICAL - /var is 98% full' 'web-02|load|LOAD CRITICAL - load average 24.1' 'dc-01|replication|AD replication failed'; do
   IFS='|' read -r host svc output <<<"$p"
@@ -75,30 +64,8 @@ for p in 'web-01|disk|DISK CRITICAL - /var is 98% full' 'web-02|load|LOAD CRITIC
 done
 problems
 
-echo "== terraform plan shows what a sync would do"
-plan
-sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
-
-echo "== a sync (terraform apply -var run_sync=true)"
-sync
-incidents
-[[ $(incidents | wc -l) == 3 ]] || { echo "demo: the sync did not open three incidents" >&2; exit 1; }
-
-echo "== in PagerDuty, Jane acknowledges the first incident and resolves the second"
-curl -sS --fail --max-time 10 -X POST "$url/_sandbox/users" -d '{"name": "Jane Doe", "email": "jane@example.com"}' >/dev/null
-first=$(incidents | sed -n 1p | cut -f2)
-second=$(incidents | sed -n 2p | cut -f2)
-for change in "$first acknowledged" "$second resolved"; do
-  read -r id status <<<"$change"
-  curl -sS --fail-with-body --max-time 10 -X PUT "$url/incidents/$id" -H "Authorization: Token token=$token" \
-    -H 'Accept: application/vnd.pagerduty+json;version=2' -H 'Content-Type: application/json' -H 'From: jane@example.com' \
-    --data "{\"incident\": {\"type\": \"incident_reference\", \"status\": \"$status\"}}" >/dev/null
-done
-
-echo "== the plan sees it, and a second sync follows PagerDuty"
-plan
-sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
-sync
+source "$root/scripts/lib/demo.sh"
+demo_loop ""
 
 echo "== problems and incidents side by side"
 {
