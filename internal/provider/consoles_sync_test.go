@@ -292,19 +292,6 @@ func TestAccIcinga2SyncErrors(t *testing.T) {
 	proxy := startProxy(t, strings.TrimPrefix(d.URL, "https://"))
 	viaProxy := *d
 	viaProxy.URL = "https://" + proxy.addr
-	// The daemon goes away right after the run sent the trigger, before it
-	// could pair the incident with the problem.
-	stopAfterTrigger := func() {
-		go func() {
-			for range 2000 {
-				if len(f.pd.Events()) > 0 {
-					proxy.stop()
-					return
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		}()
-	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccEchoFactories,
@@ -315,7 +302,7 @@ func TestAccIcinga2SyncErrors(t *testing.T) {
 			Config:      f.config("icinga2", icingaSource(d, d.Password, other), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing icinga2 events.*certificate signed by unknown authority`),
 		}, {
-			PreConfig:   stopAfterTrigger,
+			PreConfig:   func() { proxy.stopAfterFirstEvent(f) },
 			Config:      f.config("icinga2", icingaSource(&viaProxy, d.Password, d.CACert), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing icinga2 events.*connection refused`),
 			Check:       func(*terraform.State) error { return nil },
@@ -445,17 +432,7 @@ func TestAccAlertmanagerSyncErrors(t *testing.T) {
 			Config:      f.config("alertmanager", amSource(d, "not-the-password"), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing alertmanager events.*HTTP 401`),
 		}, {
-			PreConfig: func() {
-				go func() {
-					for range 2000 {
-						if len(f.pd.Events()) > 0 {
-							proxy.stop()
-							return
-						}
-						time.Sleep(5 * time.Millisecond)
-					}
-				}()
-			},
+			PreConfig:   func() { proxy.stopAfterFirstEvent(f) },
 			Config:      f.config("alertmanager", amSource(&viaProxy, d.Password), prefix),
 			ExpectError: regexp.MustCompile(`(?s)listing alertmanager events.*connection refused`),
 		}, {
@@ -535,6 +512,21 @@ func (p *proxy) stop() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// stopAfterFirstEvent stops the proxy as soon as PagerDuty receives an
+// event: right after a run sent its trigger, before it could pair the
+// incident with its event (the run waits at least 250 ms for that).
+func (p *proxy) stopAfterFirstEvent(f *consoleFixture) {
+	go func() {
+		for range 2000 { // 10 s
+			if len(f.pd.Events()) > 0 {
+				p.stop()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 }
 
 // restart listens again on the same address.

@@ -175,58 +175,18 @@ func (t silenceGone) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// APIError is an answer with an error status.
-type APIError struct {
-	What   string
-	Status int
-	Msg    string
-}
-
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("alertmanager: %s: HTTP %d", e.What, e.Status)
-	if e.Msg != "" {
-		msg += ": " + e.Msg
-	}
-	return msg
-}
-
-// Unwrap classifies the failure: 401 and 403 are source.ErrAuth.
-func (e *APIError) Unwrap() error {
-	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
-		return source.ErrAuth
-	}
-	return nil
-}
+// APIError is an error status of the API; it matches source.ErrAuth for
+// 401 and 403.
+type APIError = sourcehttp.APIError
 
 // call sends one request and decodes a successful answer into out.
 func (c *Client) call(ctx context.Context, what, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("alertmanager: %s: %w", what, err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	status, raw, err := sourcehttp.Do(ctx, c.http, method, c.base+path, body, nil, maxResponse, c.secrets)
 	if err != nil {
 		return fmt.Errorf("alertmanager: %s: %w", what, err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("alertmanager: %s: %s", what, c.secrets.Scrub(err.Error()))
-	}
-	defer resp.Body.Close()
-	raw, err := sourcehttp.ReadBody(resp.Body, maxResponse)
-	if err != nil {
-		return fmt.Errorf("alertmanager: %s: %w", what, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := &APIError{What: what, Status: resp.StatusCode}
+	if status < 200 || status > 299 {
+		apiErr := &APIError{Kind: "alertmanager", What: what, Status: status}
 		// Errors are a JSON string, or {"code": ..., "message": ...}.
 		var text string
 		var coded struct {

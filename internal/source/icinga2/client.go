@@ -35,7 +35,6 @@
 package icinga2
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -140,33 +139,15 @@ func (c *Client) String() string { return "icinga2 client for " + c.base }
 // GoString keeps %#v from printing the credentials held by the client.
 func (c *Client) GoString() string { return c.String() }
 
-// APIError is an answer the API gave with an error status.
-type APIError struct {
-	// What the adapter was doing, e.g. "acknowledge-problem for web01!http".
-	What   string
-	Status int
-	// Msg is Icinga's status text ("No objects found.").
-	Msg string
-}
+// APIError is an error status of the API; it matches source.ErrNotFound
+// for Icinga's own 404 "No objects found." and source.ErrAuth for 401 and 403.
+type APIError = sourcehttp.APIError
 
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("icinga2: %s: HTTP %d", e.What, e.Status)
-	if e.Msg != "" {
-		msg += ": " + e.Msg
-	}
-	return msg
-}
+// noObjects is Icinga's answer for an object or filter that matches nothing.
+const noObjects = "No objects found."
 
-// Unwrap classifies the failure: 404 is source.ErrNotFound, 401 and 403
-// source.ErrAuth.
-func (e *APIError) Unwrap() error {
-	switch e.Status {
-	case http.StatusNotFound:
-		return source.ErrNotFound
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return source.ErrAuth
-	}
-	return nil
+func apiError(what string, status int, msg string) *APIError {
+	return &APIError{Kind: "icinga2", What: what, Status: status, Msg: msg, NotFound: status == http.StatusNotFound && msg == noObjects}
 }
 
 // envelope is every answer: results, or an error with its status text.
@@ -188,53 +169,23 @@ type actionResult struct {
 // A query (a GET with a body) is sent as POST with
 // X-HTTP-Method-Override: GET, the form Icinga documents.
 func (c *Client) call(ctx context.Context, what, method, path string, query url.Values, body any) ([]json.RawMessage, error) {
-	var rd *bytes.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("icinga2: %s: %w", what, err)
-		}
-		rd = bytes.NewReader(raw)
-	}
 	target := c.base + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	sendMethod := method
+	sendMethod, header := method, http.Header{}
 	if method == http.MethodGet && body != nil {
 		sendMethod = http.MethodPost
+		header.Set("X-HTTP-Method-Override", method)
 	}
-	var req *http.Request
-	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, sendMethod, target, rd)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, sendMethod, target, nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("icinga2: %s: %w", what, err)
-	}
-	if sendMethod != method {
-		req.Header.Set("X-HTTP-Method-Override", method)
-	}
-	// Without it, errors (401 included) come back as HTML.
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("icinga2: %s: %s", what, c.secrets.Scrub(err.Error()))
-	}
-	defer resp.Body.Close()
-	raw, err := sourcehttp.ReadBody(resp.Body, maxResponse)
+	status, raw, err := sourcehttp.Do(ctx, c.http, sendMethod, target, body, header, maxResponse, c.secrets)
 	if err != nil {
 		return nil, fmt.Errorf("icinga2: %s: %w", what, err)
 	}
 	var env envelope
 	jsonErr := json.Unmarshal(raw, &env)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := &APIError{What: what, Status: resp.StatusCode}
+	if status < 200 || status > 299 {
+		apiErr := apiError(what, status, "")
 		switch {
 		case jsonErr == nil && env.Status != "":
 			apiErr.Msg = c.secrets.Scrub(env.Status)
@@ -246,7 +197,8 @@ func (c *Client) call(ctx context.Context, what, method, path string, query url.
 		default:
 			apiErr.Msg = strings.TrimPrefix(c.secrets.Snippet(raw), ": ")
 		}
-		if apiErr.Unwrap() == source.ErrAuth {
+		apiErr.NotFound = status == http.StatusNotFound && apiErr.Msg == noObjects
+		if status == http.StatusUnauthorized || status == http.StatusForbidden {
 			apiErr.Msg = strings.TrimSpace(apiErr.Msg + " (check the API user's name, password and permissions)")
 		}
 		return nil, apiErr
@@ -271,7 +223,7 @@ func (c *Client) action(ctx context.Context, name string, body map[string]any) e
 		return fmt.Errorf("icinga2: %s: %w: %v", name, ErrMalformed, err)
 	}
 	if r.Code >= 300 {
-		return &APIError{What: name, Status: int(r.Code), Msg: c.secrets.Scrub(r.Status)}
+		return apiError(name, int(r.Code), c.secrets.Scrub(r.Status))
 	}
 	return nil
 }

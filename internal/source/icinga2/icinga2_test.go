@@ -327,6 +327,20 @@ func TestADaemonThatIsGoneFailsFast(t *testing.T) {
 	}
 }
 
+// A 404 that is not Icinga's "No objects found." (a wrong base path) is
+// no missing event: the sync would take every event for gone.
+func TestAWrongBasePathIsNotAMissingEvent(t *testing.T) {
+	d := sourcetest.NewIcinga2(t)
+	c := adapter(t, d, func(cfg *icinga2.Config) { cfg.URL = d.URL + "/icingaweb2/api" })
+	_, err := c.Get(context.Background(), "web01!http@0.000000")
+	if err == nil || errors.Is(err, source.ErrNotFound) {
+		t.Errorf("Get through a wrong base path: %v; want an error that is not ErrNotFound", err)
+	}
+	if _, err := c.List(context.Background(), source.ListOptions{}); err == nil || errors.Is(err, source.ErrNotFound) {
+		t.Errorf("List through a wrong base path: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []icinga2.Config{
 		{URL: "icinga:5665", Username: "u", Password: "p"},

@@ -352,7 +352,7 @@ func (c *Client) SetIncidentRef(ctx context.Context, id string, ref source.Incid
 	}
 	for _, r := range rs {
 		if r.Code >= 300 {
-			return &APIError{What: "writing the incident reference onto " + o.Name, Status: int(r.Code), Msg: c.secrets.Scrub(r.Status)}
+			return apiError("writing the incident reference onto "+o.Name, int(r.Code), c.secrets.Scrub(r.Status))
 		}
 	}
 	return nil

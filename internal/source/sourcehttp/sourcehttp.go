@@ -1,12 +1,16 @@
 // Package sourcehttp is what the console adapters share to reach their
 // consoles over HTTP: a client retried by the project's policy
 // (internal/httpretry) whose credentials go only to the configured origin,
-// and the scrubbing that keeps secrets out of errors.
+// JSON requests, the errors consoles answer, and the scrubbing that keeps
+// secrets out of them.
 package sourcehttp
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 )
 
 // Options configure a client.
@@ -145,4 +150,69 @@ func ReadBody(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("the response is larger than %d MiB", limit>>20)
 	}
 	return raw, nil
+}
+
+// Do sends one JSON request: body, when not nil, marshalled as JSON, and
+// Accept: application/json (some consoles answer errors as HTML without
+// it), with the extra headers. It returns the status and the body, of at
+// most limit bytes; a transport error has the secrets scrubbed.
+func Do(ctx context.Context, hc *http.Client, method, target string, body any, header http.Header, limit int64, secrets Secrets) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, errors.New(secrets.Scrub(err.Error()))
+	}
+	defer resp.Body.Close()
+	raw, err := ReadBody(resp.Body, limit)
+	return resp.StatusCode, raw, err
+}
+
+// APIError is an error status a console answered.
+type APIError struct {
+	// Kind is the console's kind; What, what the adapter was doing.
+	Kind, What string
+	Status     int
+	// Msg is the console's own text, without secrets.
+	Msg string
+	// NotFound says the console answered that the object does not exist,
+	// as only the adapter can tell (a 404 may also be a wrong base URL).
+	NotFound bool
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: %s: HTTP %d", e.Kind, e.What, e.Status)
+	if e.Msg != "" {
+		msg += ": " + e.Msg
+	}
+	return msg
+}
+
+// Unwrap classifies the failure: source.ErrNotFound when NotFound,
+// source.ErrAuth for 401 and 403.
+func (e *APIError) Unwrap() error {
+	switch {
+	case e.NotFound:
+		return source.ErrNotFound
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+		return source.ErrAuth
+	}
+	return nil
 }
