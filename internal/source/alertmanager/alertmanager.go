@@ -28,7 +28,6 @@ package alertmanager
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +39,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 )
@@ -61,16 +59,9 @@ type Config struct {
 	AckSilence time.Duration
 	// PageSize is the default number of events per List page (default 500).
 	PageSize int
-	// Timeout bounds each HTTP attempt (default 30s).
-	Timeout time.Duration
-	// Retry bounds the retries of each request (default httpretry.DefaultPolicy).
-	Retry httpretry.Policy
-	// TLS replaces the default TLS configuration (e.g. a private CA).
-	TLS *tls.Config
-	// Transport, when set, carries the requests (tests).
-	Transport http.RoundTripper
-	// OnRetry is told about each retry (URLs carry no secrets).
-	OnRetry func(method, url string, status int, wait time.Duration)
+	// Connection: timeouts, retries, TLS (a private CA, a client
+	// certificate) and the transport.
+	sourcehttp.Connection
 }
 
 // String describes the configuration without its password.
@@ -141,8 +132,7 @@ func New(c Config) (*Client, error) {
 	case c.PageSize < 0 || c.PageSize > maxPageSize:
 		return nil, fmt.Errorf("alertmanager: page size must be between 1 and %d", maxPageSize)
 	}
-	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: auth, Timeout: c.Timeout, Retry: c.Retry,
-		TLS: c.TLS, Transport: c.Transport, OnRetry: c.OnRetry, Wrap: func(rt http.RoundTripper) http.RoundTripper { return silenceGone{rt} }})
+	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: auth, Connection: c.Connection, Wrap: func(rt http.RoundTripper) http.RoundTripper { return silenceGone{rt} }})
 	if err != nil {
 		return nil, fmt.Errorf("alertmanager: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/alertmanager"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcetest"
 )
 
@@ -21,7 +22,8 @@ var fastRetry = httpretry.Policy{MaxRetries: 2, MinWait: 10 * time.Millisecond, 
 
 func adapter(t *testing.T, d *sourcetest.Alertmanager, edit func(*alertmanager.Config)) *alertmanager.Client {
 	t.Helper()
-	cfg := alertmanager.Config{URL: d.URL, Username: d.User, Password: d.Password, Retry: fastRetry, Timeout: 5 * time.Second}
+	cfg := alertmanager.Config{URL: d.URL, Username: d.User, Password: d.Password,
+		Connection: sourcehttp.Connection{Retry: fastRetry, Timeout: 5 * time.Second}}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -217,7 +219,7 @@ func TestADaemonThatIsGoneFailsFast(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	c, err := alertmanager.New(alertmanager.Config{URL: "http://" + addr, Retry: fastRetry, Timeout: time.Second})
+	c, err := alertmanager.New(alertmanager.Config{URL: "http://" + addr, Connection: sourcehttp.Connection{Retry: fastRetry, Timeout: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

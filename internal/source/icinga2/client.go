@@ -36,16 +36,13 @@ package icinga2
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 )
@@ -66,17 +63,9 @@ type Config struct {
 	StickyAcknowledgement bool
 	// PageSize is the default number of events per List page (default 500).
 	PageSize int
-	// Timeout bounds each HTTP attempt (default 30s).
-	Timeout time.Duration
-	// Retry bounds the retries of each request (default httpretry.DefaultPolicy).
-	Retry httpretry.Policy
-	// TLS replaces the default TLS configuration (a private CA, a client
-	// certificate).
-	TLS *tls.Config
-	// Transport, when set, carries the requests (tests).
-	Transport http.RoundTripper
-	// OnRetry is told about each retry (URLs carry no secrets).
-	OnRetry func(method, url string, status int, wait time.Duration)
+	// Connection: timeouts, retries, TLS (a private CA, a client
+	// certificate) and the transport.
+	sourcehttp.Connection
 }
 
 // String describes the configuration without its password.
@@ -124,8 +113,7 @@ func New(c Config) (*Client, error) {
 		return nil, fmt.Errorf("icinga2: page size must be between 1 and %d", maxPageSize)
 	}
 	auth, secrets := sourcehttp.BasicAuth(c.Username, c.Password)
-	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: auth, Timeout: c.Timeout, Retry: c.Retry,
-		TLS: c.TLS, Transport: c.Transport, OnRetry: c.OnRetry})
+	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: auth, Connection: c.Connection})
 	if err != nil {
 		return nil, fmt.Errorf("icinga2: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/icinga2"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcetest"
 )
 
@@ -23,8 +24,8 @@ var fastRetry = httpretry.Policy{MaxRetries: 2, MinWait: 10 * time.Millisecond, 
 
 func adapter(t *testing.T, d *sourcetest.Icinga2, edit func(*icinga2.Config)) *icinga2.Client {
 	t.Helper()
-	cfg := icinga2.Config{URL: d.URL, Username: d.User, Password: d.Password, TLS: d.TLS(), Retry: fastRetry,
-		Timeout: 5 * time.Second, StickyAcknowledgement: true}
+	cfg := icinga2.Config{URL: d.URL, Username: d.User, Password: d.Password, StickyAcknowledgement: true,
+		Connection: sourcehttp.Connection{TLS: d.TLS(), Retry: fastRetry, Timeout: 5 * time.Second}}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -23,24 +23,32 @@ import (
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
 )
 
+// Connection is how an adapter reaches its console, beside its URL and
+// credentials; adapters' configurations embed it.
+type Connection struct {
+	// Timeout bounds each HTTP attempt (default 30s).
+	Timeout time.Duration
+	// Retry bounds the retries of each request (default httpretry.DefaultPolicy).
+	Retry httpretry.Policy
+	// TLS replaces the default TLS configuration (e.g. a private CA).
+	TLS *tls.Config
+	// Transport, when set, carries the requests (tests); TLS is then unused.
+	Transport http.RoundTripper
+	// OnRetry is told about each retry (URLs carry no secrets).
+	OnRetry func(method, url string, status int, wait time.Duration)
+}
+
 // Options configure a client.
 type Options struct {
+	Connection
 	// Origin is the console's URL; only requests to its scheme and host
 	// carry the credentials, so a redirect elsewhere never does.
 	Origin *url.URL
 	// Auth sets the credentials on a request's headers; nil sends none.
 	Auth func(http.Header)
-	// Timeout bounds each attempt (default 30s).
-	Timeout time.Duration
-	Retry   httpretry.Policy
-	// TLS replaces the default TLS configuration (e.g. a private CA).
-	TLS *tls.Config
-	// Transport, when set, carries the requests (tests); TLS is then unused.
-	Transport http.RoundTripper
 	// Wrap, when set, wraps the transport inside the retries: it sees, and
 	// may rewrite, every attempt's response before the retry policy does.
-	Wrap    func(http.RoundTripper) http.RoundTripper
-	OnRetry func(method, url string, status int, wait time.Duration)
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // NewClient returns the HTTP client of one console.

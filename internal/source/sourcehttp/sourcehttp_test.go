@@ -53,7 +53,7 @@ func TestDoSendsJSONAndReportsTransportErrorsWithoutSecrets(t *testing.T) {
 		body = string(b[:n])
 	}))
 	u, _ := ParseURL("test", srv.URL)
-	hc, _ := NewClient(Options{Origin: u, Retry: httpretry.Policy{MaxRetries: -1}})
+	hc, _ := NewClient(Options{Origin: u, Connection: Connection{Retry: httpretry.Policy{MaxRetries: -1}}})
 	if _, _, err := Do(context.Background(), hc, http.MethodPost, srv.URL, map[string]int{"a": 1}, nil, 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -157,8 +157,8 @@ func New(c Config) (*Client, error) {
 	case c.PageSize < 0 || c.PageSize > maxPageSize:
 		return nil, fmt.Errorf("zenoss: page size must be between 1 and %d", maxPageSize)
 	}
-	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: setAuth, Timeout: c.Timeout, Retry: c.Retry,
-		TLS: c.TLS, Transport: c.Transport, OnRetry: c.OnRetry})
+	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: setAuth,
+		Connection: sourcehttp.Connection{Timeout: c.Timeout, Retry: c.Retry, TLS: c.TLS, Transport: c.Transport, OnRetry: c.OnRetry}})
 	if err != nil {
 		return nil, fmt.Errorf("zenoss: %w", err)
 	}
