@@ -170,6 +170,7 @@ func icingaSource(d *sourcetest.Icinga2, password string, caPEM []byte) string {
 }
 
 func TestAccIcinga2SyncFollowsBothSides(t *testing.T) {
+	t.Parallel()
 	d := sourcetest.NewIcinga2(t)
 	f := startConsoleFixture(t)
 	prefix := sourcetest.Unique("e2e")
@@ -282,6 +283,7 @@ func TestAccIcinga2SyncFollowsBothSides(t *testing.T) {
 }
 
 func TestAccIcinga2SyncErrors(t *testing.T) {
+	t.Parallel()
 	d := sourcetest.NewIcinga2(t)
 	f := startConsoleFixture(t)
 	prefix := sourcetest.Unique("e2e-err")
@@ -338,6 +340,7 @@ func amSource(d *sourcetest.Alertmanager, password string) string {
 }
 
 func TestAccAlertmanagerSyncFollowsBothSides(t *testing.T) {
+	t.Parallel()
 	d := sourcetest.NewAlertmanager(t)
 	f := startConsoleFixture(t)
 	prefix := sourcetest.Unique("e2e")
@@ -418,6 +421,7 @@ func TestAccAlertmanagerSyncFollowsBothSides(t *testing.T) {
 }
 
 func TestAccAlertmanagerSyncErrors(t *testing.T) {
+	t.Parallel()
 	d := sourcetest.NewAlertmanager(t)
 	f := startConsoleFixture(t)
 	prefix := sourcetest.Unique("e2e-err")
