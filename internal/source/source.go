@@ -2,7 +2,8 @@
 // Icinga 2, Alertmanager, ...) and nothing more: the sync engine reconciles
 // PagerDuty incidents with any console through the Source interface, knowing
 // nothing of the console behind it. Adapters live in subpackages
-// (source/zenoss is the first).
+// (source/zenoss, source/icinga2, source/alertmanager); source/sourcetest
+// is the conformance suite every adapter passes.
 //
 // # The contract
 //
@@ -43,9 +44,10 @@
 // an Icinga 2 acknowledgement's comment, an Alertmanager silence's.
 //
 // Capabilities describe what a console cannot do, so the engine can plan
-// around it instead of failing: an Alertmanager has no acknowledgement and
-// no log, an Icinga 2 problem cannot be reopened, a Zenoss 4.x server has
-// nowhere to keep the incident reference.
+// around it instead of failing: an Alertmanager has no log and nowhere to
+// keep the reference (its acknowledgement is a silence), an Icinga 2
+// problem cannot be reopened and closes only when its check is passive, a
+// Zenoss 4.x server has nowhere to keep the incident reference.
 package source
 
 import (

@@ -84,12 +84,14 @@ consoles_alive() {
 }
 
 # consoles_wait_ready NAME PID LOG PROBE...: runs PROBE (a command with its
-# own timeout) every 100 ms until it succeeds, for at most 30 s, and fails
-# at once when the daemon has exited (a port already taken, a bad config).
+# own timeout) every 100 ms until it succeeds, for at most 30 s in all, and
+# fails at once when the daemon has exited (a port already taken, a bad
+# config).
 consoles_wait_ready() {
-  local name=$1 pid=$2 log=$3 i
+  local name=$1 pid=$2 log=$3 i deadline=$((SECONDS + 30))
   shift 3
   for i in $(seq 1 300); do
+    ((SECONDS < deadline)) || break # each probe may take its whole timeout
     if ! consoles_alive "$pid"; then
       echo "!! consoles: $name exited before it was ready; its errors:" >&2
       { grep -i -E 'critical|error' "$log" || tail -5 "$log"; } | tail -5 >&2
