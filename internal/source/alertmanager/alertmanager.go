@@ -258,7 +258,6 @@ func (c *Client) ours(s silence, id string) bool {
 type snapshot struct {
 	alerts   []alert
 	silences map[string]silence
-	asOf     time.Time
 }
 
 func (c *Client) read(ctx context.Context) (snapshot, error) {
@@ -275,7 +274,6 @@ func (c *Client) read(ctx context.Context) (snapshot, error) {
 	for _, s := range list {
 		snap.silences[s.ID] = s
 	}
-	snap.asOf = c.now().UTC()
 	return snap, nil
 }
 
