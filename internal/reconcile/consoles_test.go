@@ -162,3 +162,31 @@ func TestAVanishedEventResolvesItsIncident(t *testing.T) {
 		t.Errorf("incident %s after its event vanished", got.Status)
 	}
 }
+
+// A reference to an incident PagerDuty does not have (another sync's, on a
+// console two syncs share, or one the token cannot see) leaves that pair
+// alone; it does not stop the pass.
+func TestAReferenceToAnUnknownIncidentSkipsOnlyItsPair(t *testing.T) {
+	w := newWorld(t, nil)
+	stranger := w.zevent("web09", "/Server/Linux", "Someone else's", zsandbox.SeverityCritical)
+	ref := source.IncidentRef{IncidentID: "PNOSUCH", DedupKey: "other/" + stranger, State: "triggered"}
+	if err := w.src.SetIncidentRef(context.Background(), stranger, ref); err != nil {
+		t.Fatal(err)
+	}
+	mine := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
+	rep := w.pass()
+	w.settle(4)
+	if rep.Plan.Skipped["incident_not_found"] != 1 {
+		t.Errorf("skipped %v, want the pair of the unknown incident skipped once", rep.Plan.Skipped)
+	}
+	if got := w.incidentOf(mine); got.Status != "triggered" {
+		t.Errorf("the other event's incident: %+v", got)
+	}
+	e := w.event(stranger)
+	if e.Ref != ref || len(e.Log) != 0 {
+		t.Errorf("the event with the unknown incident was touched: ref %+v, log %+v", e.Ref, e.Log)
+	}
+	if n := len(w.incidents()); n != 1 {
+		t.Errorf("%d incidents, want 1", n)
+	}
+}

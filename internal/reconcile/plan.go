@@ -193,6 +193,14 @@ func (p *planner) find(e source.Event, key string) (string, bool) {
 	return best, best != ""
 }
 
+// askIncident asks for an incident to be read, unless PagerDuty already
+// said it does not exist.
+func (p *planner) askIncident(id string) {
+	if !p.snap.Lost[id] {
+		p.missing.Incidents[id] = true
+	}
+}
+
 func (p *planner) looked(key string) bool {
 	_, ok := p.snap.ByKey[key]
 	return ok
@@ -204,7 +212,7 @@ func (p *planner) looked(key string) bool {
 func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef) {
 	inc, ok := p.snap.incident(incidentID)
 	if !ok {
-		p.missing.Incidents[incidentID] = true
+		p.askIncident(incidentID)
 		return
 	}
 	if !p.snap.Loaded.Services {
@@ -474,7 +482,7 @@ func (p *planner) associate(e source.Event, d routing.Decision) bool {
 			inc, ok := p.snap.incident(other.Ref.IncidentID)
 			if !ok {
 				if other.Ref.State == "resolved" {
-					p.missing.Incidents[other.Ref.IncidentID] = true
+					p.askIncident(other.Ref.IncidentID)
 				}
 				continue
 			}
@@ -609,6 +617,13 @@ type pairView struct {
 }
 
 func (p *planner) pair(incidentID string, events []source.Event, sweep map[string]bool) {
+	if p.snap.Lost[incidentID] {
+		// PagerDuty says there is no such incident (to this token): the
+		// reference is another account's, or the incident is hidden from
+		// this user. The pair is left alone; the rest of the pass goes on.
+		p.skip("incident_not_found")
+		return
+	}
 	inc, ok := p.snap.incident(incidentID)
 	if !ok {
 		allResolved := true
@@ -616,7 +631,7 @@ func (p *planner) pair(incidentID string, events []source.Event, sweep map[strin
 			allResolved = allResolved && e.Ref.State == "resolved"
 		}
 		if !allResolved {
-			p.missing.Incidents[incidentID] = true
+			p.askIncident(incidentID)
 			return
 		}
 		// Last seen resolved, and not in the open listing: still resolved,
@@ -686,7 +701,7 @@ func (p *planner) followMerge(inc pagerduty.Incident, events []source.Event) {
 	for range 10 {
 		next, ok := p.snap.incident(target.MergedInto)
 		if !ok {
-			p.missing.Incidents[target.MergedInto] = true
+			p.askIncident(target.MergedInto)
 			return
 		}
 		target = next
