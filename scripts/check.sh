@@ -60,12 +60,13 @@ rm -rf .docs-check
 echo "== tests"
 export PDBRIDGE_SKIPPED_CHECKS=$tmp/skipped # tests note here what they could not check
 set +e
-TF_ACC=1 go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
+# consoles.sh installs (when missing) and starts Icinga 2 and Alertmanager for the tests, and stops them.
+TF_ACC=1 scripts/consoles.sh go test -count=1 -timeout 30m -cover ./... 2>&1 | tee "$tmp/test.log"
 status=${PIPESTATUS[0]}
 # Only the provider's tests run Terraform. State written by 1.14 is refused by
 # 1.11, but every test has working directories of its own.
 echo "== provider acceptance tests on $("$tf14" version | head -1)"
-TF_ACC=1 TF_ACC_TERRAFORM_PATH=$tf14 go test -count=1 -timeout 30m -cover ./internal/provider/... 2>&1 | tee -a "$tmp/test.log"
+TF_ACC=1 TF_ACC_TERRAFORM_PATH=$tf14 scripts/consoles.sh go test -count=1 -timeout 30m -cover ./internal/provider/... 2>&1 | tee -a "$tmp/test.log"
 [[ "${PIPESTATUS[0]}" == 0 ]] || status=1
 set -e
 # One "ok <pkg>" or "FAIL<tab><pkg>" line per package (a build failure too);

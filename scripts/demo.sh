@@ -6,7 +6,13 @@
 # sync's whole loop: Zenoss events, the pending operations in terraform plan,
 # a sync, an incident acknowledged and another resolved in PagerDuty, a second
 # sync, and events and incidents side by side. It stops the sandbox.
+# DEMO_SOURCE=icinga2 runs the same loop with Icinga 2 (scripts/demo-icinga2.sh).
 set -euo pipefail
+case "${DEMO_SOURCE:-zenoss}" in
+zenoss) ;;
+icinga2) exec "$(dirname "$0")/demo-icinga2.sh" ;; # the same loop with a real Icinga 2 as the source
+*) echo "demo: DEMO_SOURCE must be zenoss (the default) or icinga2" >&2; exit 2 ;;
+esac
 name=demo token=demo-token email=demo@example.com
 source "$(dirname "$0")/lib/sandbox.sh"
 
@@ -52,16 +58,6 @@ events() { # the Zenoss events, with the incident each is paired with
   zenoss query '{"limit": 100, "keys": ["evid", "device", "summary", "eventState", "details"], "params": {}}' |
     jq -r '.result.events[] | [.device.text, .summary, .eventState, (.details["pdbridge.incident_id"] // ["-"])[0]] | @tsv'
 }
-incidents() {
-  pd GET "/incidents?date_range=all&sort_by=incident_number" | jq -r '.incidents[] | ["#\(.incident_number)", .id, .title, .status, .service.summary] | @tsv'
-}
-plan() {
-  timeout 300 terraform plan -input=false -no-color "${vars[@]}" "$@" >"$work/plan.log" 2>&1 || { cat "$work/plan.log" >&2; echo "demo: plan failed" >&2; exit 1; }
-}
-sync() {
-  timeout 300 terraform apply -auto-approve -input=false -no-color "${vars[@]}" -var run_sync=true >"$work/sync.log" 2>&1 ||
-    { cat "$work/sync.log" >&2; echo "demo: the sync failed" >&2; exit 1; }
-}
 
 echo "== three events in Zenoss: two Linux servers, one Windows server"
 for ev in 'web-01|Disk full on /var|/Server/Linux' 'web-02|Load above 20|/Server/Linux' 'dc-01|Replication failed|/Server/Windows'; do
@@ -71,30 +67,8 @@ for ev in 'web-01|Disk full on /var|/Server/Linux' 'web-02|Load above 20|/Server
 done
 events
 
-echo "== terraform plan shows what a sync would do"
-plan
-sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
-
-echo "== a sync (terraform apply -var run_sync=true; on Terraform 1.14, apply -invoke=action.pdbridge_sync_run.zenoss)"
-sync
-incidents
-[[ $(incidents | wc -l) == 3 ]] || { echo "demo: the sync did not open three incidents" >&2; exit 1; }
-
-echo "== in PagerDuty, Jane acknowledges the first incident and resolves the second"
-curl -sS --fail --max-time 10 -X POST "$url/_sandbox/users" -d '{"name": "Jane Doe", "email": "jane@example.com"}' >/dev/null
-first=$(incidents | sed -n 1p | cut -f2)
-second=$(incidents | sed -n 2p | cut -f2)
-for change in "$first acknowledged" "$second resolved"; do
-  read -r id status <<<"$change"
-  curl -sS --fail-with-body --max-time 10 -X PUT "$url/incidents/$id" -H "Authorization: Token token=$token" \
-    -H 'Accept: application/vnd.pagerduty+json;version=2' -H 'Content-Type: application/json' -H 'From: jane@example.com' \
-    --data "{\"incident\": {\"type\": \"incident_reference\", \"status\": \"$status\"}}" >/dev/null
-done
-
-echo "== the plan sees it, and a second sync follows PagerDuty"
-plan
-sed -n '/Changes to Outputs/,/^$/p' "$work/plan.log"
-sync
+source "$root/scripts/lib/demo.sh"
+demo_loop "; on Terraform 1.14, apply -invoke=action.pdbridge_sync_run.zenoss"
 
 echo "== events and incidents side by side"
 {

@@ -16,6 +16,11 @@ variable "zenoss_password" {
   sensitive = true
 }
 
+variable "icinga_password" {
+  type      = string
+  sensitive = true
+}
+
 provider "pdbridge" {
   token      = var.pagerduty_token    # or PAGERDUTY_TOKEN
   user_email = "pdbridge@example.com" # the From of every write; or PAGERDUTY_USER_EMAIL
@@ -35,8 +40,15 @@ provider "pdbridge" {
       password  = var.zenoss_password # secrets stay in provider configuration, never in state
       time_zone = "Europe/Berlin"     # only Zenoss 4.x writes local times
     }
+    icinga = {
+      kind      = "icinga2"
+      url       = "https://icinga.example.com:5665"
+      username  = "pdbridge" # an ApiUser; the author of the sync's acknowledgements and comments
+      password  = var.icinga_password
+      ca_bundle = file("icinga-ca.crt") # Icinga's CA (/var/lib/icinga2/certs/ca.crt)
+    }
     alertmanager = {
-      kind = "alertmanager"
+      kind = "alertmanager" # no credentials: Alertmanager has no auth of its own
       url  = "https://alertmanager.example.com:9093"
     }
   }

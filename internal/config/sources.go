@@ -32,6 +32,9 @@ type Source struct {
 	// Version is the console's major version where its API differs by
 	// version (Zenoss 4, 5 or 6); 0 is the newest.
 	Version int
+	// StickyAcknowledgement (Icinga 2) keeps an acknowledgement until the
+	// problem recovers; nil is the default, true.
+	StickyAcknowledgement *bool
 }
 
 // FieldError is a problem with one attribute of a source.
@@ -92,7 +95,23 @@ func CheckSource(s Source, known Known) []FieldError {
 			if s.Username == "" || s.Password == "" {
 				add("username", "Missing Icinga 2 Credentials", "Icinga 2 needs the username and password of an API user.")
 			}
+		case "alertmanager":
+			// Alertmanager has no auth of its own; a web config or a proxy
+			// in front of it may ask for Basic auth.
+			if (s.Username == "") != (s.Password == "") {
+				field := "password"
+				if s.Username == "" {
+					field = "username"
+				}
+				add(field, "Incomplete Alertmanager Credentials", "Only one of username and password is set: set both for Basic auth, or neither.")
+			}
 		}
+		if s.Kind != "zenoss" && s.APIKey != "" {
+			add("api_key", "API Key Not Used", "api_key is Zenoss Cloud's; %s takes username and password.", s.Kind)
+		}
+	}
+	if known("kind") && s.StickyAcknowledgement != nil && s.Kind != "icinga2" {
+		add("sticky_acknowledgement", "Icinga 2 Setting", "sticky_acknowledgement is for Icinga 2 sources; a %s source does not use it.", s.Kind)
 	}
 	if known("ca_bundle") && s.CABundle != "" {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(s.CABundle)) {

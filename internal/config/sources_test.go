@@ -23,6 +23,10 @@ func TestCheckSource(t *testing.T) {
 		{"zenoss both", Source{Name: "z", Kind: "zenoss", URL: "https://z.example.com", Username: "u", Password: "p", APIKey: "k"}, []string{"api_key: Both"}},
 		{"zenoss half basic", Source{Name: "z", Kind: "zenoss", URL: "https://z.example.com", Username: "u"}, []string{"password: Only one"}},
 		{"icinga no credentials", Source{Name: "i", Kind: "icinga2", URL: "https://127.0.0.1:5665"}, []string{"username: Icinga 2 needs"}},
+		{"icinga api key", Source{Name: "i", Kind: "icinga2", URL: "https://127.0.0.1:5665", Username: "u", Password: "p", APIKey: "k"}, []string{"api_key: api_key is Zenoss Cloud's"}},
+		{"alertmanager basic auth", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", Username: "u", Password: "p"}, nil},
+		{"alertmanager half basic auth", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", Username: "u"}, []string{"password: Only one of username and password"}},
+		{"sticky on alertmanager", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", StickyAcknowledgement: new(bool)}, []string{"sticky_acknowledgement: sticky_acknowledgement is for Icinga 2"}},
 		{"bad ca", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", CABundle: "nope"}, []string{"ca_bundle: ca_bundle holds no PEM"}},
 	}
 	for _, c := range cases {

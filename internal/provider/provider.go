@@ -131,7 +131,7 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							Required:            true,
 						},
 						"username": schema.StringAttribute{
-							MarkdownDescription: "User for HTTP Basic authentication.",
+							MarkdownDescription: "User for HTTP Basic authentication: required for Zenoss (unless `api_key`) and Icinga 2 (an ApiUser, also the author of the sync's acknowledgements and comments); optional for Alertmanager (behind a web config or a proxy that asks for it; also the `createdBy` of the sync's silences, `pdbridge` without one).",
 							Optional:            true,
 						},
 						"password": schema.StringAttribute{
@@ -165,6 +165,10 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							MarkdownDescription: "IANA time zone the console writes local times in (Zenoss 4.x), e.g. `Europe/Berlin`. Default `UTC`.",
 							Optional:            true,
 							Validators:          []validator.String{isTimeZone},
+						},
+						"sticky_acknowledgement": schema.BoolAttribute{
+							MarkdownDescription: "Icinga 2 only: acknowledgements the sync makes last until the problem recovers (default `true`). With `false` Icinga clears them on any state change, CRITICAL to WARNING included, and the sync then takes the incident back to triggered.",
+							Optional:            true,
 						},
 					},
 				},

@@ -105,7 +105,7 @@ func (r *SyncSettingsResource) Delete(context.Context, resource.DeleteRequest, *
 }
 
 // syncableKinds are the consoles the sync engine has adapters for.
-var syncableKinds = []string{"zenoss"}
+var syncableKinds = []string{"zenoss", "icinga2", "alertmanager"}
 
 // checkSyncSource checks that name is one of the provider's sources, of a
 // kind the sync can work with.

@@ -238,6 +238,9 @@ func (ex *execution) eventStatus(ctx context.Context, o Op) error {
 		return err
 	}
 	src := ex.x.Source
+	if o.IncidentID != "" {
+		ctx = source.WithIncident(ctx, source.IncidentRef{IncidentID: o.IncidentID, URL: o.IncidentURL})
+	}
 	var err error
 	switch o.Kind {
 	case AcknowledgeEvent:

@@ -165,7 +165,11 @@ func fetch(ctx context.Context, src source.Source, pd PagerDuty, snap *Snapshot,
 	}
 	for _, id := range sortedKeys(m.Incidents) {
 		inc, err := pd.GetIncident(ctx, id)
-		if err != nil {
+		switch {
+		case pagerduty.IsNotFound(err):
+			snap.Lost[id] = true // its pair is skipped, not the whole pass
+			continue
+		case err != nil:
 			return fmt.Errorf("reading incident %s: %w", id, err)
 		}
 		snap.Incidents[id] = inc

@@ -74,6 +74,9 @@ type Op struct {
 	// Refusal is the marker the executor records when the console refuses
 	// an event status change, so the planner does not retry it.
 	Refusal string
+	// IncidentURL is the incident's page, for event status changes: the
+	// console may keep it with the change (see source.WithIncident).
+	IncidentURL string
 }
 
 // Bookkeeping reports whether the operation only records what the engine

@@ -193,6 +193,14 @@ func (p *planner) find(e source.Event, key string) (string, bool) {
 	return best, best != ""
 }
 
+// askIncident asks for an incident to be read, unless PagerDuty already
+// said it does not exist.
+func (p *planner) askIncident(id string) {
+	if !p.snap.Lost[id] {
+		p.missing.Incidents[id] = true
+	}
+}
+
 func (p *planner) looked(key string) bool {
 	_, ok := p.snap.ByKey[key]
 	return ok
@@ -204,7 +212,7 @@ func (p *planner) looked(key string) bool {
 func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef) {
 	inc, ok := p.snap.incident(incidentID)
 	if !ok {
-		p.missing.Incidents[incidentID] = true
+		p.askIncident(incidentID)
 		return
 	}
 	if !p.snap.Loaded.Services {
@@ -243,11 +251,11 @@ func (p *planner) link(e source.Event, incidentID string, ref source.IncidentRef
 }
 
 // lineUnlessLogged returns line, or "" when the event's log already has
-// its marker. Without the event's log it returns line: a console without a
-// log takes no line, and the executor skips it there.
+// its marker or the event is gone. Without the event's log it returns
+// line: a console without a log takes no line, and the executor skips it there.
 func (p *planner) lineUnlessLogged(e source.Event, line string) string {
-	if d, ok := p.snap.Details[e.ID]; ok && logHas(d.Log, lineMarker(line)) {
-		return ""
+	if d, ok := p.snap.Details[e.ID]; (ok && logHas(d.Log, lineMarker(line))) || p.snap.Gone[e.ID] {
+		return "" // logged already, or the event is gone: nowhere to write it
 	}
 	return line
 }
@@ -263,7 +271,7 @@ func lineMarker(line string) string {
 // annotate plans one explanatory log line, once: it needs the event's log
 // to know, and asks for it.
 func (p *planner) annotate(e source.Event, incidentID, line, reason string) {
-	if !p.snap.Caps.AppendLog {
+	if !p.snap.Caps.AppendLog || p.snap.Gone[e.ID] {
 		return
 	}
 	d, ok := p.snap.Details[e.ID]
@@ -474,7 +482,7 @@ func (p *planner) associate(e source.Event, d routing.Decision) bool {
 			inc, ok := p.snap.incident(other.Ref.IncidentID)
 			if !ok {
 				if other.Ref.State == "resolved" {
-					p.missing.Incidents[other.Ref.IncidentID] = true
+					p.askIncident(other.Ref.IncidentID)
 				}
 				continue
 			}
@@ -609,6 +617,13 @@ type pairView struct {
 }
 
 func (p *planner) pair(incidentID string, events []source.Event, sweep map[string]bool) {
+	if p.snap.Lost[incidentID] {
+		// PagerDuty says there is no such incident (to this token): the
+		// reference is another account's, or the incident is hidden from
+		// this user. The pair is left alone; the rest of the pass goes on.
+		p.skip("incident_not_found")
+		return
+	}
 	inc, ok := p.snap.incident(incidentID)
 	if !ok {
 		allResolved := true
@@ -616,7 +631,7 @@ func (p *planner) pair(incidentID string, events []source.Event, sweep map[strin
 			allResolved = allResolved && e.Ref.State == "resolved"
 		}
 		if !allResolved {
-			p.missing.Incidents[incidentID] = true
+			p.askIncident(incidentID)
 			return
 		}
 		// Last seen resolved, and not in the open listing: still resolved,
@@ -686,7 +701,7 @@ func (p *planner) followMerge(inc pagerduty.Incident, events []source.Event) {
 	for range 10 {
 		next, ok := p.snap.incident(target.MergedInto)
 		if !ok {
-			p.missing.Incidents[target.MergedInto] = true
+			p.askIncident(target.MergedInto)
 			return
 		}
 		target = next
@@ -822,6 +837,21 @@ func (p *planner) winner(v pairView, tE time.Time) Side {
 			if e.Ref.IncidentUpdated.IsZero() || v.inc.LastStatusChange.After(e.Ref.IncidentUpdated) {
 				changedI = true
 			}
+		}
+	}
+	if changedE && changedI && !p.snap.Caps.IncidentRef {
+		// Nothing on the event keeps what the pair was reconciled up to, so
+		// both sides count as changed within the lookback: the incident's
+		// creation, when both agreed, stands in for the watermark. When only
+		// one side moved since, it wins, however close in time (an alert that
+		// fired seconds before its incident was acknowledged). PagerDuty's
+		// times are whole seconds: an event change within the second after
+		// the creation does not count, and an incident that is no longer
+		// triggered (as the Events API made it) has moved, whatever its times say.
+		sinceE := tE.After(v.inc.CreatedAt.Add(time.Second + p.snap.Caps.TimePrecision))
+		sinceI := v.inc.Status != "triggered" || v.inc.LastStatusChange.After(v.inc.CreatedAt)
+		if sinceE != sinceI {
+			changedE, changedI = sinceE, sinceI
 		}
 	}
 	switch {
@@ -978,7 +1008,8 @@ func (p *planner) eventOp(e source.Event, inc pagerduty.Incident, kind Kind, sta
 	if d, ok := p.snap.Details[e.ID]; ok && logHas(d.Log, refusedMarker(opKey)) {
 		return // refused before: recorded then, not retried
 	}
-	op := Op{Kind: kind, EventID: e.ID, IncidentID: inc.ID, Status: status, Reason: fmt.Sprintf("event %s: %s", e.ID, why), Refusal: refusedMarker(opKey)}
+	op := Op{Kind: kind, EventID: e.ID, IncidentID: inc.ID, IncidentURL: inc.HTMLURL, Status: status, Reason: fmt.Sprintf("event %s: %s", e.ID, why),
+		Refusal: refusedMarker(opKey)}
 	if lineKey != "" {
 		op.Line = p.lineUnlessLogged(e, why+" "+lineKey)
 	}

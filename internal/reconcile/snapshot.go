@@ -28,6 +28,9 @@ type Snapshot struct {
 	Open map[string]pagerduty.Incident
 	// Incidents are incidents read one by one (resolved or merged ones), by id.
 	Incidents map[string]pagerduty.Incident
+	// Lost are incidents PagerDuty answered 404 for: not there, or not
+	// visible to the token.
+	Lost map[string]bool
 	// ByKey are incident_key lookups: which incidents hold an alert with
 	// that dedup key (ids), for keys the planner asked about.
 	ByKey map[string][]string
@@ -55,7 +58,7 @@ type Snapshot struct {
 // NewSnapshot returns an empty snapshot at now.
 func NewSnapshot(now time.Time, kind string, caps source.Capabilities) *Snapshot {
 	return &Snapshot{Now: now, SourceKind: kind, Caps: caps, Details: map[string]source.Event{}, Gone: map[string]bool{},
-		Open: map[string]pagerduty.Incident{}, Incidents: map[string]pagerduty.Incident{}, ByKey: map[string][]string{},
+		Open: map[string]pagerduty.Incident{}, Incidents: map[string]pagerduty.Incident{}, Lost: map[string]bool{}, ByKey: map[string][]string{},
 		Logs: map[string][]pagerduty.LogEntry{}, Notes: map[string][]pagerduty.Note{}, Alerts: map[string][]pagerduty.Alert{},
 		Services: map[string]pagerduty.Service{}}
 }

@@ -2,7 +2,8 @@
 // Icinga 2, Alertmanager, ...) and nothing more: the sync engine reconciles
 // PagerDuty incidents with any console through the Source interface, knowing
 // nothing of the console behind it. Adapters live in subpackages
-// (source/zenoss is the first).
+// (source/zenoss, source/icinga2, source/alertmanager); source/sourcetest
+// is the conformance suite every adapter passes.
 //
 // # The contract
 //
@@ -38,11 +39,15 @@
 // so callers put a stable marker in the text and look for it in the log
 // before writing. An event that does not exist gives an error matching
 // ErrNotFound; an operation the console cannot do gives ErrUnsupported.
+// A transition made to follow a PagerDuty incident carries it in its
+// context (WithIncident), for consoles that keep a text with the change:
+// an Icinga 2 acknowledgement's comment, an Alertmanager silence's.
 //
 // Capabilities describe what a console cannot do, so the engine can plan
-// around it instead of failing: an Alertmanager has no acknowledgement and
-// no log, an Icinga 2 problem cannot be reopened, a Zenoss 4.x server has
-// nowhere to keep the incident reference.
+// around it instead of failing: an Alertmanager has no log and nowhere to
+// keep the reference (its acknowledgement is a silence), an Icinga 2
+// problem cannot be reopened and closes only when its check is passive, a
+// Zenoss 4.x server has nowhere to keep the incident reference.
 package source
 
 import (
@@ -75,6 +80,20 @@ type Source interface {
 	// SetIncidentRef writes the PagerDuty incident reference onto the event,
 	// where List and Get read it back as Event.Ref. A zero ref clears it.
 	SetIncidentRef(ctx context.Context, id string, ref IncidentRef) error
+}
+
+type incidentKey struct{}
+
+// WithIncident returns ctx carrying the PagerDuty incident (its IncidentID
+// and URL) that a transition made with it follows.
+func WithIncident(ctx context.Context, ref IncidentRef) context.Context {
+	return context.WithValue(ctx, incidentKey{}, ref)
+}
+
+// IncidentFrom returns the incident WithIncident put in ctx, if any.
+func IncidentFrom(ctx context.Context) (IncidentRef, bool) {
+	ref, ok := ctx.Value(incidentKey{}).(IncidentRef)
+	return ref, ok && ref.IncidentID != ""
 }
 
 // Capabilities describe what a console supports. The zero value supports

@@ -11,6 +11,9 @@ import (
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/config"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/alertmanager"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/icinga2"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/zenoss"
 )
 
@@ -20,10 +23,16 @@ func Open(s config.Source, retry httpretry.Policy) (source.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	conn := sourcehttp.Connection{Timeout: s.Timeout, Retry: retry, TLS: tlsConfig}
 	switch s.Kind {
 	case "zenoss":
 		return zenoss.New(zenoss.Config{URL: s.URL, Username: s.Username, Password: s.Password, APIKey: s.APIKey,
 			Version: s.Version, Location: s.TimeZone, Timeout: s.Timeout, Retry: retry, TLS: tlsConfig})
+	case "icinga2":
+		return icinga2.New(icinga2.Config{URL: s.URL, Username: s.Username, Password: s.Password,
+			StickyAcknowledgement: s.StickyAcknowledgement == nil || *s.StickyAcknowledgement, Connection: conn})
+	case "alertmanager":
+		return alertmanager.New(alertmanager.Config{URL: s.URL, Username: s.Username, Password: s.Password, Connection: conn})
 	}
 	return nil, fmt.Errorf("source %q: pdbridge cannot synchronise with a %s console yet", s.Name, s.Kind)
 }

@@ -35,19 +35,18 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/source/sourcehttp"
 )
 
 // Config configures a Client.
@@ -104,7 +103,7 @@ type Client struct {
 	version  int
 	dec      decoder
 	pageSize int
-	secrets  []string // scrubbed from anything the server says back
+	secrets  sourcehttp.Secrets // scrubbed from anything the server says back
 	tid      atomic.Int64
 }
 
@@ -122,15 +121,9 @@ var ErrMalformed = errors.New("malformed response")
 
 // New checks the configuration and returns a Client. It makes no request.
 func New(c Config) (*Client, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("zenoss: url must be an absolute http or https URL")
-	}
-	if u.User != nil {
-		return nil, errors.New("zenoss: url must not carry credentials; set username and password (or api key) instead")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("zenoss: url must not have a query or fragment")
+	u, err := sourcehttp.ParseURL("zenoss", c.URL)
+	if err != nil {
+		return nil, err
 	}
 	if c.Version == 0 {
 		c.Version = 6
@@ -145,20 +138,16 @@ func New(c Config) (*Client, error) {
 		c.Location = time.UTC
 	}
 	var setAuth func(http.Header)
-	var secrets []string
+	var secrets sourcehttp.Secrets
 	switch {
 	case c.APIKey != "" && c.Password != "":
 		return nil, errors.New("zenoss: set an api key or a password, not both")
 	case c.APIKey != "":
 		key := c.APIKey
 		setAuth = func(h http.Header) { h.Set("z-api-key", key) }
-		secrets = []string{key}
+		secrets = sourcehttp.Secrets{key}
 	case c.Username != "" && c.Password != "":
-		user, pass := c.Username, c.Password
-		setAuth = func(h http.Header) {
-			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
-		}
-		secrets = []string{pass, base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))}
+		setAuth, secrets = sourcehttp.BasicAuth(c.Username, c.Password)
 	default:
 		return nil, errors.New("zenoss: credentials required: username and password, or an api key")
 	}
@@ -168,37 +157,19 @@ func New(c Config) (*Client, error) {
 	case c.PageSize < 0 || c.PageSize > maxPageSize:
 		return nil, fmt.Errorf("zenoss: page size must be between 1 and %d", maxPageSize)
 	}
-	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
-	}
-	base := c.Transport
-	if base == nil {
-		dt, ok := http.DefaultTransport.(*http.Transport)
-		if !ok {
-			// Only a program that replaced the default transport gets here.
-			return nil, errors.New("zenoss: http.DefaultTransport is not an *http.Transport; set Config.Transport")
-		}
-		t := dt.Clone()
-		if c.TLS != nil {
-			t.TLSClientConfig = c.TLS
-		}
-		base = t
+	hc, err := sourcehttp.NewClient(sourcehttp.Options{Origin: u, Auth: setAuth,
+		Connection: sourcehttp.Connection{Timeout: c.Timeout, Retry: c.Retry, TLS: c.TLS, Transport: c.Transport, OnRetry: c.OnRetry}})
+	if err != nil {
+		return nil, fmt.Errorf("zenoss: %w", err)
 	}
 	cl := &Client{
 		endpoint: strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/") + "/zport/dmd/evconsole_router",
+		http:     hc,
 		version:  c.Version,
 		dec:      decoder{loc: c.Location},
 		pageSize: c.PageSize,
 		secrets:  secrets,
 	}
-	cl.http = httpretry.NewClient(httpretry.Options{
-		Policy:  c.Retry,
-		Timeout: c.Timeout,
-		// Credentials are added by the innermost transport, and only for the
-		// configured origin: a redirect elsewhere never carries them.
-		Transport: &credentials{base: base, scheme: u.Scheme, host: u.Host, set: setAuth},
-		OnRetry:   c.OnRetry,
-	})
 	return cl, nil
 }
 
@@ -207,21 +178,6 @@ func (c *Client) String() string { return "zenoss client for " + c.endpoint }
 
 // GoString keeps %#v from printing the credentials held by the client.
 func (c *Client) GoString() string { return c.String() }
-
-// credentials adds the auth header to requests for one origin.
-type credentials struct {
-	base         http.RoundTripper
-	scheme, host string
-	set          func(http.Header)
-}
-
-func (t *credentials) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Scheme == t.scheme && strings.EqualFold(r.URL.Host, t.host) {
-		r = r.Clone(r.Context())
-		t.set(r.Header)
-	}
-	return t.base.RoundTrip(r)
-}
 
 type rpcRequest struct {
 	Action string `json:"action"`
@@ -357,14 +313,7 @@ func (c *Client) snippet(body []byte) string {
 }
 
 // scrub removes the credentials from text the server sent back.
-func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return c.secrets.Scrub(s) }
 
 // RemoteError is a failure Zenoss reported inside a successful HTTP
 // response: {"success": false, "type": ..., "msg": ...}.
