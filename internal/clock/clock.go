@@ -43,3 +43,25 @@ func (c *Fake) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// Shifted is the machine's clock moved forward by however much it has been
+// told to advance: time passes as usual (asynchronous work completes), and
+// a test can still jump an hour ahead (timeouts, aging) without waiting.
+type Shifted struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the machine's time plus the offset.
+func (c *Shifted) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Shifted) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}

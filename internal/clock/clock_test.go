@@ -48,3 +48,23 @@ func TestSystemIsTheMachineClock(t *testing.T) {
 		t.Fatalf("System.Now() = %v, not between the machine's readings", got)
 	}
 }
+
+func TestShiftedRunsWithTheMachineAndJumpsWhenAdvanced(t *testing.T) {
+	var c Shifted
+	before := time.Now()
+	if got := c.Now(); got.Before(before) || got.After(time.Now()) {
+		t.Fatalf("an unshifted clock reads %v, not the machine's time", got)
+	}
+	c.Advance(time.Hour)
+	c.Advance(30 * time.Minute)
+	lo := time.Now().Add(90 * time.Minute)
+	got := c.Now()
+	if hi := time.Now().Add(90 * time.Minute); got.Before(lo) || got.After(hi) {
+		t.Fatalf("after advancing 1h30m: %v, want between %v and %v", got, lo, hi)
+	}
+	a := c.Now()
+	time.Sleep(2 * time.Millisecond)
+	if b := c.Now(); !b.After(a) {
+		t.Fatalf("a shifted clock stood still: %v then %v", a, b)
+	}
+}

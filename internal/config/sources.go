@@ -113,6 +113,12 @@ func CheckSource(s Source, known Known) []FieldError {
 	if known("kind") && s.StickyAcknowledgement != nil && s.Kind != "icinga2" {
 		add("sticky_acknowledgement", "Icinga 2 Setting", "sticky_acknowledgement is for Icinga 2 sources; a %s source does not use it.", s.Kind)
 	}
+	if known("kind") && s.Version != 0 && s.Kind != "zenoss" {
+		add("version", "Zenoss Setting", "version is for Zenoss sources (4, 5 or 6); a %s source does not use it.", s.Kind)
+	}
+	if known("version") && s.Version != 0 && (s.Version < 4 || s.Version > 6) {
+		add("version", "Unknown Zenoss Version", "Version %d: pdbridge speaks to Zenoss 4, 5 and 6 (Zenoss Cloud is 6).", s.Version)
+	}
 	if known("ca_bundle") && s.CABundle != "" {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(s.CABundle)) {
 			add("ca_bundle", "Invalid CA Bundle", "ca_bundle holds no PEM certificate.")

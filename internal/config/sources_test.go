@@ -26,6 +26,8 @@ func TestCheckSource(t *testing.T) {
 		{"icinga api key", Source{Name: "i", Kind: "icinga2", URL: "https://127.0.0.1:5665", Username: "u", Password: "p", APIKey: "k"}, []string{"api_key: api_key is Zenoss Cloud's"}},
 		{"alertmanager basic auth", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", Username: "u", Password: "p"}, nil},
 		{"alertmanager half basic auth", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", Username: "u"}, []string{"password: Only one of username and password"}},
+		{"version on icinga2", Source{Name: "i", Kind: "icinga2", URL: "https://icinga.example.com:5665", Username: "u", Password: "p", Version: 5}, []string{"version: version is for Zenoss sources"}},
+		{"zenoss 3", Source{Name: "z", Kind: "zenoss", URL: "https://z.example.com", Username: "u", Password: "p", Version: 3}, []string{"version: Version 3: pdbridge speaks to Zenoss 4, 5 and 6"}},
 		{"sticky on alertmanager", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", StickyAcknowledgement: new(bool)}, []string{"sticky_acknowledgement: sticky_acknowledgement is for Icinga 2"}},
 		{"bad ca", Source{Name: "a", Kind: "alertmanager", URL: "https://am.example.com", CABundle: "nope"}, []string{"ca_bundle: ca_bundle holds no PEM"}},
 	}

@@ -166,6 +166,10 @@ func (p *PdbridgeProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							Optional:            true,
 							Validators:          []validator.String{isTimeZone},
 						},
+						"version": schema.Int64Attribute{
+							MarkdownDescription: "Zenoss only: the major version, `4`, `5` or `6` (Zenoss Cloud is 6). Default `6`. Zenoss 4 writes local times (set `time_zone`) and has nowhere to keep the incident reference, so the sync pairs its events by dedup key; Zenoss 5.3 and later log times in milliseconds.",
+							Optional:            true,
+						},
 						"sticky_acknowledgement": schema.BoolAttribute{
 							MarkdownDescription: "Icinga 2 only: acknowledgements the sync makes last until the problem recovers (default `true`). With `false` Icinga clears them on any state change, CRITICAL to WARNING included, and the sync then takes the incident back to triggered.",
 							Optional:            true,

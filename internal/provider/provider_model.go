@@ -42,6 +42,7 @@ type sourceModel struct {
 	AllowInsecureHTTP  types.Bool   `tfsdk:"allow_insecure_http"`
 	Timeout            types.String `tfsdk:"timeout"`
 	TimeZone           types.String `tfsdk:"time_zone"`
+	Version            types.Int64  `tfsdk:"version"`
 	StickyAck          types.Bool   `tfsdk:"sticky_acknowledgement"`
 }
 
@@ -106,6 +107,6 @@ func sourceFrom(name string, s sourceModel) config.Source {
 		Name: name, Kind: s.Kind.ValueString(), URL: s.URL.ValueString(),
 		Username: s.Username.ValueString(), Password: s.Password.ValueString(), APIKey: s.APIKey.ValueString(),
 		CABundle: s.CABundle.ValueString(), InsecureSkipVerify: s.InsecureSkipVerify.ValueBool(), AllowInsecureHTTP: s.AllowInsecureHTTP.ValueBool(),
-		StickyAcknowledgement: s.StickyAck.ValueBoolPointer(),
+		StickyAcknowledgement: s.StickyAck.ValueBoolPointer(), Version: int(s.Version.ValueInt64()),
 	}
 }

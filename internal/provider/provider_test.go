@@ -167,6 +167,8 @@ provider "pdbridge" {
 		{"zenoss with both credentials", withSources(`{ z = { kind = "zenoss", url = "https://z.example.com", username = "u", password = "p", api_key = "k" } }`), `(?s)Conflicting Zenoss Credentials.*sources\["z"\]\.api_key:`},
 		{"bad timeout", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", timeout = "soon" } }`), `(?s)Invalid Duration.*sources\["z"\]\.timeout: "soon" is not a duration`},
 		{"bad time zone", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", time_zone = "Mars/Olympus" } }`), `(?s)Unknown Time Zone.*sources\["z"\]\.time_zone: "Mars/Olympus"`},
+		{"unknown zenoss version", withSources(`{ z = { kind = "zenoss", url = "https://z.example.com", username = "u", password = "p", version = 3 } }`), `(?s)Unknown Zenoss Version.*sources\["z"\]\.version: Version 3`},
+		{"version on alertmanager", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", version = 5 } }`), `(?s)Zenoss Setting.*sources\["z"\]\.version: version is for Zenoss`},
 		{"bad ca bundle", withSources(`{ z = { kind = "alertmanager", url = "https://am.example.com", ca_bundle = "not pem" } }`), `(?s)Invalid CA Bundle.*sources\["z"\]\.ca_bundle:`},
 		{"bad api url", body(`provider "pdbridge" {
   token   = "t"

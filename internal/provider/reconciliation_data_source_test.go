@@ -1,9 +1,9 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	zsandbox "github.com/pdbridge/terraform-provider-pdbridge/internal/sandbox/zenoss"
 )
 
@@ -93,63 +92,32 @@ data "pdbridge_reconciliation" "zenoss" {
 	})
 }
 
-func TestAccSyncRunEphemeralSyncsOnTerraform110(t *testing.T) {
-	f := startSyncFixture(t)
-	id := f.raise(t, "web01", "/Server/Linux", "Disk full")
-	run := func(dry string) string {
-		return f.syncConfig("") + fmt.Sprintf(`
-ephemeral "pdbridge_sync_run" "zenoss" {
-  settings = pdbridge_sync_settings.zenoss
-  %s
-}
+// A check block only warns: the plan succeeds and says how far apart the
+// two sides are, until a sync brings them together.
+func TestAccReconciliationCheckBlockWarnsWhileOutOfSync(t *testing.T) {
+	w := newSyncWorldWith(t, worldOptions{extra: `
+check "zenoss_in_sync" {
+  data "pdbridge_reconciliation" "zenoss" {
+    settings = pdbridge_sync_settings.zenoss
+  }
 
-provider "echo" {
-  data = ephemeral.pdbridge_sync_run.zenoss
+  assert {
+    condition     = data.pdbridge_reconciliation.zenoss.in_sync
+    error_message = "Zenoss and PagerDuty disagree (${data.pdbridge_reconciliation.zenoss.pending_operations} operations pending): run the sync."
+  }
 }
-
-resource "echo" "run" {}
-`, dry)
+`})
+	warning := "Zenoss and PagerDuty disagree (1 operations pending): run the sync."
+	if out := w.tf.mustRun("plan", "-input=false"); strings.Contains(out, "Check block assertion failed") {
+		t.Fatalf("the check warned with nothing to sync:\n%s", out)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccEchoFactories,
-		Steps: []resource.TestStep{{
-			// By default a run changes nothing: it says what it would do.
-			Config: run(""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.run", tfjsonpath.New("data").AtMapKey("counts"), knownvalue.MapExact(map[string]knownvalue.Check{"planned": knownvalue.Int64Exact(1)})),
-				statecheck.ExpectKnownValue("echo.run", tfjsonpath.New("data").AtMapKey("operations").AtSliceIndex(0).AtMapKey("kind"), knownvalue.StringExact("create_incident")),
-			},
-			Check: func(*terraform.State) error {
-				if n := len(f.Server.Events()); n != 0 {
-					return fmt.Errorf("a dry run sent %d events", n)
-				}
-				return nil
-			},
-		}, {
-			Config: run("dry_run = false"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.run", tfjsonpath.New("data").AtMapKey("errors"), knownvalue.ListSizeExact(0)),
-			},
-			Check: func(*terraform.State) error {
-				ev, ok := f.zs.Event(id)
-				if !ok {
-					return fmt.Errorf("event %s is gone", id)
-				}
-				incID := ev.Details["pdbridge.incident_id"]
-				if len(incID) == 0 || incID[0] == "" {
-					return fmt.Errorf("the run left no incident reference on the event: %v", ev.Details)
-				}
-				inc, err := f.Client.GetIncident(context.Background(), incID[0])
-				if err != nil || inc.ServiceID != f.service || inc.Title != "Disk full" {
-					return fmt.Errorf("incident %+v, %v", inc, err)
-				}
-				list, err := f.Client.ListIncidents(context.Background(), pagerduty.IncidentFilter{AllDates: true})
-				if err != nil || len(list) != 1 {
-					return fmt.Errorf("%d incidents after runs at plan and apply, want 1 (%v)", len(list), err)
-				}
-				return nil
-			},
-		}},
-	})
+	w.raise("web01", "Disk full")
+	out := w.tf.mustRun("plan", "-input=false")
+	if !strings.Contains(out, "Warning: Check block assertion failed") || !strings.Contains(strings.Join(strings.Fields(out), " "), warning) {
+		t.Errorf("plan with an unsynced event, want the check's warning %q:\n%s", warning, out)
+	}
+	w.syncOnce()
+	if out := w.tf.mustRun("plan", "-input=false"); strings.Contains(out, "Check block assertion failed") {
+		t.Errorf("the check still warns after the sync:\n%s", out)
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 )
 
 // terraformCLI is the real Terraform CLI in a working directory of its own,
@@ -24,10 +26,11 @@ import (
 // step for `terraform apply -invoke`, so the tests that need it drive the CLI
 // themselves.
 type terraformCLI struct {
-	t   *testing.T
-	bin string
-	dir string
-	env []string
+	t       *testing.T
+	bin     string
+	dir     string
+	env     []string
+	version *version.Version
 }
 
 // providerAddress is where Terraform looks for "pdbridge" when the
@@ -41,6 +44,16 @@ const cliTimeout = 2 * time.Minute
 // else PATH), skips loudly when it is missing or older than minVersion, starts
 // the provider and writes config as main.tf in a fresh directory.
 func newTerraformCLI(t *testing.T, minVersion, config string) *terraformCLI {
+	t.Helper()
+	c := startTerraformCLI(t, minVersion, clock.System)
+	c.init(config)
+	return c
+}
+
+// startTerraformCLI is newTerraformCLI before any configuration: the
+// provider it serves reads clk, and the caller may ask the version (atLeast)
+// before writing a configuration with init.
+func startTerraformCLI(t *testing.T, minVersion string, clk clock.Clock) *terraformCLI {
 	t.Helper()
 	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if bin == "" {
@@ -67,32 +80,40 @@ func newTerraformCLI(t *testing.T, minVersion, config string) *terraformCLI {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("terraform version -json: %v\n%s", err, out)
 	}
-	have, err := version.NewVersion(v.Version)
-	if err != nil {
+	if c.version, err = version.NewVersion(v.Version); err != nil {
 		t.Fatal(err)
 	}
-	if have.LessThan(version.Must(version.NewVersion(minVersion))) {
-		t.Skipf("Terraform CLI version %s is below minimum version %s: skipping test", have, minVersion)
+	if !c.atLeast(minVersion) {
+		t.Skipf("Terraform CLI version %s is below minimum version %s: skipping test", c.version, minVersion)
 	}
-
-	c.env = append(c.env, "TF_REATTACH_PROVIDERS="+serveProvider(t))
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c.mustRun("init", "-input=false")
+	c.env = append(c.env, "TF_REATTACH_PROVIDERS="+serveProvider(t, clk))
 	return c
 }
 
-// serveProvider serves the provider from this process until the test ends
+// atLeast reports whether the CLI is version v or later.
+func (c *terraformCLI) atLeast(v string) bool {
+	return !c.version.LessThan(version.Must(version.NewVersion(v)))
+}
+
+// init writes config as main.tf and runs terraform init.
+func (c *terraformCLI) init(config string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(config), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	c.mustRun("init", "-input=false")
+}
+
+// serveProvider serves the provider, reading clk, from this process until the test ends
 // and returns the TF_REATTACH_PROVIDERS value that points Terraform at it.
-func serveProvider(t *testing.T) string {
+func serveProvider(t *testing.T, clk clock.Clock) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
 	go func() {
-		served <- tf6server.Serve(providerAddress, providerserver.NewProtocol6(New("test")()),
+		served <- tf6server.Serve(providerAddress, providerserver.NewProtocol6(newWithClock("test", clk)()),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(t), tf6server.WithoutLogStderrOverride())
 	}()

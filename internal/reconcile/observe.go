@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/routing"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/source"
@@ -48,15 +50,24 @@ func Observe(ctx context.Context, s Settings, src source.Source, pd PagerDuty, n
 		return nil, Plan{}, errors.New("the sync settings have no routing")
 	}
 	snap := NewSnapshot(now, src.Kind(), src.Capabilities())
-	if err := listEvents(ctx, src, s, snap); err != nil {
+	// The two listings are independent, and each is many pages: read them
+	// side by side.
+	var open []pagerduty.Incident
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return listEvents(gctx, src, s, snap) })
+	g.Go(func() error {
+		// Only the services routing sends to: other teams' incidents are not
+		// this sync's business, and not its cost.
+		var err error
+		open, err = pd.ListIncidents(gctx, pagerduty.IncidentFilter{Statuses: []string{"triggered", "acknowledged"}, AllDates: true,
+			WithFirstTrigger: true, ServiceIDs: routedServices(s.Routing)})
+		if err != nil {
+			return fmt.Errorf("reading PagerDuty's open incidents: %w", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, Plan{}, err
-	}
-	// Only the services routing sends to: other teams' incidents are not
-	// this sync's business, and not its cost.
-	open, err := pd.ListIncidents(ctx, pagerduty.IncidentFilter{Statuses: []string{"triggered", "acknowledged"}, AllDates: true,
-		WithFirstTrigger: true, ServiceIDs: routedServices(s.Routing)})
-	if err != nil {
-		return nil, Plan{}, fmt.Errorf("reading PagerDuty's open incidents: %w", err)
 	}
 	for _, inc := range open {
 		snap.Open[inc.ID] = inc

@@ -1,20 +1,27 @@
 // Command syncbench measures what a sync pass costs: it starts the
-// PagerDuty and Zenoss sandboxes in-process (zero latency; rate limits off,
-// since it counts requests rather than waiting for them), opens N pairs
-// through the real engine, then runs a pass with nothing to do and a pass
-// with k changes, and prints for each the PagerDuty calls by route, the
-// Zenoss calls by method, the wall time and the peak heap.
+// PagerDuty and Zenoss sandboxes in a child process (itself, with
+// -serve-sandboxes: zero latency, rate limits off, since it counts requests
+// rather than waiting for them), opens N pairs through the real engine, then
+// runs a pass with nothing to do and a pass with k changes, and prints for
+// each the PagerDuty calls by route, the Zenoss calls by method, the wall time
+// and the peak heap. The sandboxes' own state and garbage stay in the child,
+// so the heap is the engine's, as in a CI job's Terraform provider.
 //
 //	go run ./tools/syncbench -pairs 100,1000,10000 -changes 300
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http/httptest"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -24,7 +31,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pdbridge/terraform-provider-pdbridge/internal/clock"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/httpretry"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/pagerduty"
 	"github.com/pdbridge/terraform-provider-pdbridge/internal/reconcile"
@@ -35,6 +41,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == childFlag {
+		if err := serveSandboxes(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "syncbench sandboxes:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "syncbench:", err)
 		os.Exit(1)
@@ -65,7 +78,7 @@ func run(args []string, out io.Writer) error {
 		}
 		sizes = append(sizes, n)
 	}
-	fmt.Fprintln(out, "sandboxes in-process, zero latency, rate limits off (requests are counted, not waited for)")
+	fmt.Fprintln(out, "sandboxes in a child process on loopback, zero latency, rate limits off (requests are counted, not waited for); heap figures are this process's, the engine's alone")
 	for _, n := range sizes {
 		if err := bench(out, n, min(*changes, n)); err != nil {
 			return err
@@ -74,50 +87,145 @@ func run(args []string, out io.Writer) error {
 	return nil
 }
 
+const (
+	childFlag              = "-serve-sandboxes"
+	benchUser, benchSecret = "pdbridge", "secret"
+	benchEmail             = "pdbridge@example.com"
+)
+
+// serveSandboxes is the child: both sandboxes on a free loopback port, with
+// n open Zenoss events and a few bench controls, until its stdin closes
+// (the parent ended, however it ended). Its first line of output is the
+// URL and the escalation policy services need.
+func serveSandboxes(args []string) error {
+	n, err := strconv.Atoi(strings.Join(args, ""))
+	if err != nil || n < 0 {
+		return fmt.Errorf("want the number of events, got %q", args)
+	}
+	pd := pdsandbox.New(pdsandbox.Options{Users: []pdsandbox.User{{Name: "pdbridge", Email: benchEmail}}})
+	zs := zsandbox.New(zsandbox.Options{Username: benchUser, Password: benchSecret})
+	for i := range n {
+		zs.AddEvent(zsandbox.Occurrence{Device: fmt.Sprintf("host%05d", i), Summary: "Disk full", Severity: zsandbox.SeverityCritical})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/zport/", zs)
+	mux.Handle("/", pd)
+	mux.HandleFunc("GET /_bench/counts", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]map[string]int{"pagerduty": pd.Faults().Counts(), "zenoss": zs.Faults().Counts()})
+	})
+	mux.HandleFunc("POST /_bench/reset-counts", func(w http.ResponseWriter, _ *http.Request) {
+		pd.Faults().ResetCounts()
+		zs.Faults().ResetCounts()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_bench/close", func(w http.ResponseWriter, r *http.Request) {
+		k, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		events := zs.Events()
+		for i := 0; i < k && i < len(events); i++ {
+			if _, err := zs.Close(events[i].Evid, "alice"); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); _ = srv.Close() }()
+	fmt.Printf("http://%s %s\n", ln.Addr(), pd.DefaultEscalationPolicyID())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
 type rig struct {
-	clock    *clock.Fake
-	pd       *pdsandbox.Server
-	zs       *zsandbox.Server
+	url      string
 	sync     *pagerduty.Client
 	src      *zenoss.Client
 	settings reconcile.Settings
 }
 
+// newRig starts the child with n events and connects the engine to it.
 func newRig(n int) (*rig, func(), error) {
-	ck := clock.NewFake(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
-	pd := pdsandbox.New(pdsandbox.Options{Now: ck.Now, EventDelay: time.Second, Users: []pdsandbox.User{{Name: "pdbridge", Email: "pdbridge@example.com"}}})
-	zs := zsandbox.New(zsandbox.Options{Username: "pdbridge", Password: "secret", Now: ck.Now})
-	pdSrv, zSrv := httptest.NewServer(pd), httptest.NewServer(zs)
-	stop := func() { pdSrv.Close(); zSrv.Close() }
-	retry := httpretry.Policy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
-	c, err := pagerduty.New(pagerduty.Config{Token: "t", UserEmail: "pdbridge@example.com", APIURL: pdSrv.URL, EventsURL: pdSrv.URL, Retry: retry})
+	self, err := os.Executable()
 	if err != nil {
+		return nil, func() {}, err
+	}
+	cmd := exec.Command(self, childFlag, strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, func() {}, err
+	}
+	stop := func() { _ = stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return nil, func() {}, fmt.Errorf("the sandboxes did not start: %w", err)
+	}
+	url, policy, _ := strings.Cut(strings.TrimSpace(line), " ")
+	r := &rig{url: url}
+	retry := httpretry.Policy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
+	if r.sync, err = pagerduty.New(pagerduty.Config{Token: "t", UserEmail: benchEmail, APIURL: r.url, EventsURL: r.url, Retry: retry}); err != nil {
 		return nil, stop, err
 	}
-	src, err := zenoss.New(zenoss.Config{URL: zSrv.URL, Username: "pdbridge", Password: "secret", Retry: retry, PageSize: 1000})
-	if err != nil {
+	if r.src, err = zenoss.New(zenoss.Config{URL: r.url, Username: benchUser, Password: benchSecret, Retry: retry, PageSize: 1000}); err != nil {
 		return nil, stop, err
 	}
 	ctx := context.Background()
-	svc, err := c.CreateService(ctx, "Unix team", "", pd.DefaultEscalationPolicyID())
+	svc, err := r.sync.CreateService(ctx, "Unix team", "", policy)
 	if err != nil {
 		return nil, stop, err
 	}
-	in, err := c.CreateEventsV2Integration(ctx, svc.ID, "Zenoss")
+	in, err := r.sync.CreateEventsV2Integration(ctx, svc.ID, "Zenoss")
 	if err != nil {
 		return nil, stop, err
 	}
-	noScan := int64(0)
-	all := int64(n)
+	noScan, all := int64(0), int64(n)
 	settings, errs := reconcile.Parse(reconcile.Input{Source: "zenoss_prod", NoteScanPerPass: &noScan, MaxEventsPerPass: &all,
 		Routing: &routing.Transform{CatchAll: &routing.CatchAll{RouteTo: svc.ID + "/" + in.ID}}})
 	if len(errs) > 0 {
 		return nil, stop, fmt.Errorf("settings: %v", errs)
 	}
-	for i := range n {
-		zs.AddEvent(zsandbox.Occurrence{Device: fmt.Sprintf("host%05d", i), Summary: "Disk full", Severity: zsandbox.SeverityCritical})
+	r.settings = settings
+	return r, stop, nil
+}
+
+// control posts to one of the child's bench controls.
+func (r *rig) control(path string) error {
+	resp, err := http.Post(r.url+path, "", nil)
+	if err != nil {
+		return err
 	}
-	return &rig{clock: ck, pd: pd, zs: zs, sync: c, src: src, settings: settings}, stop, nil
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("POST %s: %s", path, resp.Status)
+	}
+	return nil
+}
+
+func (r *rig) counts() (pd, z map[string]int, err error) {
+	resp, err := http.Get(r.url + "/_bench/counts")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	var c map[string]map[string]int
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+		return nil, nil, err
+	}
+	return c["pagerduty"], c["zenoss"], nil
 }
 
 // figures is one measured pass.
@@ -126,6 +234,9 @@ type figures struct {
 	zCalls   map[string]int
 	wall     time.Duration
 	peakHeap uint64
+	// baseHeap is the live heap when the pass began: mostly the in-process
+	// sandboxes' state, which a real pass does not carry.
+	baseHeap uint64
 	ops      map[reconcile.Kind]int
 	failed   int
 }
@@ -140,15 +251,27 @@ func (r *rig) measure() (figures, error) {
 			cpuProfile = nil // one profile: the first measured pass
 		}
 	}
-	r.pd.Faults().ResetCounts()
-	r.zs.Faults().ResetCounts()
+	if err := r.control("/_bench/reset-counts"); err != nil {
+		return figures{}, err
+	}
 	runtime.GC()
+	base := liveHeap()
 	peak := watchHeap()
 	start := time.Now()
-	rep, err := reconcile.Run(context.Background(), r.settings, r.src, r.sync, reconcile.Options{Now: r.clock.Now, FollowUp: -1})
+	rep, err := reconcile.Run(context.Background(), r.settings, r.src, r.sync, reconcile.Options{FollowUp: -1})
 	wall := time.Since(start)
-	f := figures{wall: wall, peakHeap: peak(), pdCalls: r.pd.Faults().Counts(), zCalls: r.zs.Faults().Counts(), ops: rep.Plan.Counts(), failed: len(rep.Result.Failed)}
+	f := figures{wall: wall, peakHeap: peak(), baseHeap: base, ops: rep.Plan.Counts(), failed: len(rep.Result.Failed)}
+	if err != nil {
+		return f, err
+	}
+	f.pdCalls, f.zCalls, err = r.counts()
 	return f, err
+}
+
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
 }
 
 // watchHeap samples the live heap until the returned function is called,
@@ -185,40 +308,28 @@ func bench(out io.Writer, n, k int) error {
 	}
 	setupStart := time.Now()
 	for pass := 0; pass < 6; pass++ {
-		rep, err := reconcile.Run(context.Background(), r.settings, r.src, r.sync, reconcile.Options{Now: r.clock.Now, FollowUp: -1})
+		rep, err := reconcile.Run(context.Background(), r.settings, r.src, r.sync, reconcile.Options{FollowUp: -1})
 		if err != nil {
 			return err
 		}
 		if len(rep.Result.Failed) > 0 {
 			return fmt.Errorf("setup pass: %v", rep.Result.Failed[0].Err)
 		}
-		r.clock.Advance(2 * time.Second)
 		if rep.Plan.Pending() == 0 && pass > 0 {
 			break
 		}
 	}
-	open := 0
-	for _, e := range r.zs.Events() {
-		if e.Status == zsandbox.StatusNew {
-			open++
-		}
-	}
 	fmt.Fprintf(out, "\n== %d open pairs (set up through the engine in %s)\n", n, time.Since(setupStart).Round(time.Millisecond))
 
-	r.clock.Advance(time.Minute)
 	quiet, err := r.measure()
 	if err != nil {
 		return err
 	}
 	report(out, "pass with nothing to do", quiet, n)
 
-	events := r.zs.Events()
-	for i := 0; i < k && i < len(events); i++ {
-		if _, err := r.zs.Close(events[i].Evid, "alice"); err != nil {
-			return err
-		}
+	if err := r.control(fmt.Sprintf("/_bench/close?n=%d", k)); err != nil {
+		return err
 	}
-	r.clock.Advance(time.Minute)
 	busy, err := r.measure()
 	if err != nil {
 		return err
@@ -239,8 +350,8 @@ func report(out io.Writer, name string, f figures, pairs int) {
 	for _, c := range f.zCalls {
 		zTotal += c
 	}
-	fmt.Fprintf(out, "%s: %s wall, peak heap %.1f MB, %d PagerDuty calls (%.4f a pair), %d Zenoss calls, %d operations, %d failed\n",
-		name, f.wall.Round(time.Millisecond), float64(f.peakHeap)/(1<<20), pdTotal, float64(pdTotal)/float64(pairs), zTotal, sum(f.ops), f.failed)
+	fmt.Fprintf(out, "%s: %s wall, peak heap %.1f MB (%.1f MB above the %.1f MB held before the pass), %d PagerDuty calls (%.4f a pair), %d Zenoss calls, %d operations, %d failed\n",
+		name, f.wall.Round(time.Millisecond), float64(f.peakHeap)/(1<<20), float64(f.peakHeap-min(f.baseHeap, f.peakHeap))/(1<<20), float64(f.baseHeap)/(1<<20), pdTotal, float64(pdTotal)/float64(pairs), zTotal, sum(f.ops), f.failed)
 	fmt.Fprintf(out, "  PagerDuty: %s\n  Zenoss: %s\n", byRoute(f.pdCalls), byRoute(f.zCalls))
 }
 

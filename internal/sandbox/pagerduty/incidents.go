@@ -399,7 +399,9 @@ func listIncidents(c *reqCtx) (int, any, *apiError) {
 		}
 		list = append(list, inc)
 	}
-	if less != nil {
+	// Incidents are kept in creation order, which is the order most
+	// listings ask for: checking is linear, a stable sort of every page is not.
+	if less != nil && !sort.SliceIsSorted(list, func(i, j int) bool { return less(list[i], list[j]) }) {
 		sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
 	}
 	includes := queryList(c, "include")
