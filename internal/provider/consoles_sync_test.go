@@ -71,35 +71,20 @@ func startConsoleFixture(t *testing.T) *consoleFixture {
 // the rest (the daemons are shared by every test), the sync settings, and
 // a sync run echoed into state.
 func (f *consoleFixture) config(kind, sourceAttrs, device string) string {
-	return fmt.Sprintf(`
-provider "pdbridge" {
-  token      = %[1]q
-  user_email = %[2]q
-  api_url    = %[3]q
-  events_url = %[3]q
-  retry = {
-    max_retries = 2
-    min_delay   = "10ms"
-    max_delay   = "50ms"
-  }
-  sources = {
-    console = {
-      kind = %[4]q
-%[5]s
-    }
-  }
-}
-
+	return providerBlock(f.pdURL, fmt.Sprintf(`    console = {
+      kind = %q
+%s
+    }`, kind, sourceAttrs)) + fmt.Sprintf(`
 resource "pdbridge_connector" "web" {
   name        = "Web team"
-  service_id  = %[6]q
-  source_kind = %[4]q
+  service_id  = %[2]q
+  source_kind = %[1]q
 }
 
 resource "pdbridge_routing_transform" "web" {
   rule {
     label     = "web"
-    condition = "event.source matches part '%[7]s'"
+    condition = "event.source matches part '%[3]s'"
     route_to  = pdbridge_connector.web.id
   }
   catch_all {
@@ -122,7 +107,7 @@ provider "echo" {
 }
 
 resource "echo" "run" {}
-`, testToken, testEmail, f.pdURL, kind, sourceAttrs, f.service, device)
+`, kind, f.service, device)
 }
 
 // incidents are the sandbox's incidents, once every event sent has taken effect.

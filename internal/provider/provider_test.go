@@ -119,7 +119,14 @@ func (s *sandbox) service(t *testing.T, name string) *pagerduty.Service {
 }
 
 // providerConfig is the provider block aimed at the sandbox, with fast retries.
-func (s *sandbox) providerConfig() string {
+func (s *sandbox) providerConfig() string { return providerBlock(s.URL, "") }
+
+// providerBlock is the provider aimed at a PagerDuty sandbox at pdURL, with
+// fast retries and sources (the HCL between the braces of the sources map).
+func providerBlock(pdURL, sources string) string {
+	if sources != "" {
+		sources = "  sources = {\n" + sources + "\n  }\n"
+	}
 	return fmt.Sprintf(`
 provider "pdbridge" {
   token      = %[2]q
@@ -131,8 +138,8 @@ provider "pdbridge" {
     min_delay   = "10ms"
     max_delay   = "50ms"
   }
-}
-`, s.URL, testToken, testEmail)
+%[4]s}
+`, pdURL, testToken, testEmail, sources)
 }
 
 func TestAccProviderConfigRejectsBadValuesAtPlan(t *testing.T) {

@@ -114,27 +114,12 @@ action "pdbridge_sync_run" "zenoss" {
 	if o.zenossVersion != 0 {
 		version = fmt.Sprintf("\n      version  = %d", o.zenossVersion)
 	}
-	return fmt.Sprintf(`
-provider "pdbridge" {
-  token      = %[1]q
-  user_email = %[2]q
-  api_url    = %[3]q
-  events_url = %[3]q
-  retry = {
-    max_retries = 2
-    min_delay   = "10ms"
-    max_delay   = "50ms"
-  }
-  sources = {
-    zenoss_prod = {
+	return providerBlock(w.pdURL, fmt.Sprintf(`    zenoss_prod = {
       kind     = "zenoss"
-      url      = %[4]q
-      username = %[5]q
-      password = %[6]q%[10]s
-    }
-  }
-}
-
+      url      = %q
+      username = %q
+      password = %q%s
+    }`, w.zURL, zenossTestUser, zenossTestPassword, version)) + fmt.Sprintf(`
 variable "run_sync" {
   type    = bool
   default = false
@@ -142,7 +127,7 @@ variable "run_sync" {
 
 resource "pdbridge_connector" "unix" {
   name        = "Zenoss: Unix team"
-  service_id  = %[7]q
+  service_id  = %[1]q
   source_kind = "zenoss"
 }
 
@@ -155,7 +140,7 @@ resource "pdbridge_routing_transform" "zenoss" {
 resource "pdbridge_sync_settings" "zenoss" {
   source  = "zenoss_prod"
   routing = pdbridge_routing_transform.zenoss
-%[8]s
+%[2]s
 }
 
 ephemeral "pdbridge_sync_run" "zenoss" {
@@ -163,7 +148,7 @@ ephemeral "pdbridge_sync_run" "zenoss" {
   settings = pdbridge_sync_settings.zenoss
   dry_run  = false
 }
-%[9]s`, testToken, testEmail, w.pdURL, w.zURL, zenossTestUser, zenossTestPassword, w.service, o.settings, action, version)
+%[3]s`, w.service, o.settings, action)
 }
 
 // syncOnce runs one sync the way the CLI in use allows, and fails the test

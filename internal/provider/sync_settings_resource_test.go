@@ -36,28 +36,13 @@ func startSyncFixture(t *testing.T) *syncFixture {
 }
 
 func (f *syncFixture) providerConfig() string {
-	return fmt.Sprintf(`
-provider "pdbridge" {
-  token      = %[2]q
-  user_email = %[3]q
-  api_url    = %[1]q
-  events_url = %[1]q
-  retry = {
-    max_retries = 2
-    min_delay   = "10ms"
-    max_delay   = "50ms"
-  }
-  sources = {
-    zenoss_prod = {
+	return providerBlock(f.URL, fmt.Sprintf(`    zenoss_prod = {
       kind                = "zenoss"
-      url                 = %[4]q
-      username            = %[5]q
-      password            = %[6]q
+      url                 = %q
+      username            = %q
+      password            = %q
       allow_insecure_http = true
-    }
-  }
-}
-`, f.URL, testToken, testEmail, f.zURL, zenossTestUser, zenossTestPassword)
+    }`, f.zURL, zenossTestUser, zenossTestPassword))
 }
 
 // syncConfig is a connector, an unpublished routing transform to it and
