@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -129,6 +130,21 @@ func serveSandboxes(args []string) error {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	// The sandboxes' own cost, for when a pass waits on them: a CPU profile
+	// of the child from the first count reset (the first measured pass) on.
+	if path := os.Getenv("SYNCBENCH_SANDBOX_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		var once sync.Once
+		mux.HandleFunc("POST /_bench/profile", func(w http.ResponseWriter, _ *http.Request) {
+			once.Do(func() { _ = pprof.StartCPUProfile(f) })
+			w.WriteHeader(http.StatusNoContent)
+		})
+		defer pprof.StopCPUProfile()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -253,6 +269,11 @@ func (r *rig) measure() (figures, error) {
 	}
 	if err := r.control("/_bench/reset-counts"); err != nil {
 		return figures{}, err
+	}
+	if os.Getenv("SYNCBENCH_SANDBOX_CPUPROFILE") != "" {
+		if err := r.control("/_bench/profile"); err != nil {
+			return figures{}, err
+		}
 	}
 	runtime.GC()
 	base := liveHeap()
