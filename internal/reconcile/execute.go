@@ -187,6 +187,17 @@ func (ex *execution) one(ctx context.Context, o Op) error {
 			return fmt.Errorf("sending the trigger for event %s: %w", o.EventID, err)
 		}
 		return nil
+	case ResendEvent:
+		key, err := ex.routingKey(ctx, o.Ref.ConnectorID)
+		if err != nil {
+			return err
+		}
+		ev := *o.Trigger
+		ev.RoutingKey = key
+		if _, err := pd.SendAlertEvent(ctx, ev); err != nil {
+			return fmt.Errorf("sending the new occurrence of event %s: %w", o.EventID, err)
+		}
+		return nil
 	case Associate:
 		if err := ex.setRef(ctx, o.EventID, o.Ref); err != nil {
 			return err

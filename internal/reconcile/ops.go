@@ -15,6 +15,7 @@ type Kind string
 // Watermark, which only write what the engine keeps on the event.
 const (
 	CreateIncident        Kind = "create_incident"        // send a trigger for an unpaired event
+	ResendEvent           Kind = "resend_event"           // a new occurrence of a paired event, sent again to its incident's alert
 	Associate             Kind = "associate"              // pair a new event with an open incident of the same signature, with a note
 	Link                  Kind = "link"                   // write the incident reference onto an event (a pair found, or a merge followed)
 	AcknowledgeIncident   Kind = "acknowledge_incident"   //
@@ -33,7 +34,7 @@ const (
 )
 
 // Kinds lists every kind, in the order the executor applies them.
-var Kinds = []Kind{AnnotateEvent, CreateIncident, Associate, Link, AcknowledgeIncident, UnacknowledgeIncident, ReopenIncident,
+var Kinds = []Kind{AnnotateEvent, CreateIncident, ResendEvent, Associate, Link, AcknowledgeIncident, UnacknowledgeIncident, ReopenIncident,
 	ResolveIncident, ResolveAlerts, CopyNoteToIncident, ReopenEvent, UnacknowledgeEvent, AcknowledgeEvent, CloseEvent,
 	CopyLogToEvent, Watermark}
 

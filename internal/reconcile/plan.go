@@ -412,6 +412,20 @@ func (p *planner) create(e source.Event, pinned *source.IncidentRef) {
 	if flood != "" {
 		p.floodPlanned[flood]++
 	}
+	trigger := p.trigger(e, d, flood)
+	reason := fmt.Sprintf("event %s (%s) opens an incident through connector %s", e.ID, e.Severity, d.ConnectorID)
+	if d.Label != "" {
+		reason += fmt.Sprintf(", routed by rule %q", d.Label)
+	}
+	if pinned != nil {
+		reason = fmt.Sprintf("event %s was sent but no incident has its key %q yet: sent again through connector %s", e.ID, d.Event.DedupKey, d.ConnectorID)
+	}
+	p.add(Op{Kind: CreateIncident, EventID: e.ID, Trigger: trigger, Reason: reason,
+		Ref: &source.IncidentRef{ConnectorID: d.ConnectorID, DedupKey: d.Event.DedupKey, State: statePending, Created: p.snap.Now}})
+}
+
+// trigger is the Events API trigger for an event as routing decided it.
+func (p *planner) trigger(e source.Event, d routing.Decision, flood string) *pagerduty.AlertEvent {
 	o := origin{Source: p.s.Source, EventID: e.ID, Signature: e.DedupID, Flood: flood}
 	details := d.Event.CustomDetails
 	if details == nil {
@@ -425,15 +439,29 @@ func (p *planner) create(e source.Event, pinned *source.IncidentRef) {
 		trigger.ClientURL = e.URL
 		trigger.Links = []pagerduty.Link{{Href: e.URL, Text: "Event in " + p.snap.SourceKind}}
 	}
-	reason := fmt.Sprintf("event %s (%s) opens an incident through connector %s", e.ID, e.Severity, d.ConnectorID)
-	if d.Label != "" {
-		reason += fmt.Sprintf(", routed by rule %q", d.Label)
+	return trigger
+}
+
+// resend sends a new occurrence of a paired, open event again, through the
+// connector and with the dedup key of its first send, so PagerDuty adds
+// it to the same alert (send_on_initial_occurrence_only off).
+func (p *planner) resend(e source.Event, inc pagerduty.Incident) {
+	if p.s.InitialOccurrenceOnly || !e.Status.Open() || inc.Status == "resolved" || e.Ref.ConnectorID == "" || e.Ref.DedupKey == "" ||
+		e.Ref.EventChanged.IsZero() || !e.LastSeen.After(e.Ref.EventChanged.Add(p.snap.Caps.TimePrecision)) || p.s.Routing == nil {
+		return
 	}
-	if pinned != nil {
-		reason = fmt.Sprintf("event %s was sent but no incident has its key %q yet: sent again through connector %s", e.ID, d.Event.DedupKey, d.ConnectorID)
+	ev, err := p.s.outgoing(e)
+	if err != nil {
+		return
 	}
-	p.add(Op{Kind: CreateIncident, EventID: e.ID, Trigger: trigger, Reason: reason,
-		Ref: &source.IncidentRef{ConnectorID: d.ConnectorID, DedupKey: d.Event.DedupKey, State: statePending, Created: p.snap.Now}})
+	d, err := p.s.Routing.Route(ev)
+	if err != nil {
+		return
+	}
+	d.ConnectorID, d.Event.DedupKey = e.Ref.ConnectorID, e.Ref.DedupKey
+	flood, _ := p.s.floodKey(e)
+	p.add(Op{Kind: ResendEvent, EventID: e.ID, IncidentID: inc.ID, Trigger: p.trigger(e, d, flood), Ref: &e.Ref,
+		Reason: fmt.Sprintf("event %s occurred again (count %d): sent again with dedup key %q, joining incident %s", e.ID, e.Count, e.Ref.DedupKey, inc.ID)})
 }
 
 // settle writes a state that keeps an unpaired event from being sent (or,
@@ -686,6 +714,9 @@ func (p *planner) pair(incidentID string, events []source.Event, sweep map[strin
 		v.events = append(v.events, d)
 	}
 	before := len(p.ops)
+	for _, e := range v.events {
+		p.resend(e, inc)
+	}
 	p.status(v)
 	p.copyLog(v)
 	p.copyNotes(v)
@@ -736,7 +767,31 @@ func (p *planner) eventChanged(e source.Event) bool {
 	if !p.snap.Caps.IncidentRef || e.Ref.EventChanged.IsZero() {
 		return p.snap.Caps.IncidentRef || !at.Before(p.snap.Now.Add(-p.s.Lookback))
 	}
+	if e.Ref.EventStatus != "" && !p.s.InitialOccurrenceOnly && e.LastSeen.After(e.Ref.EventChanged.Add(p.snap.Caps.TimePrecision)) {
+		return true // a new occurrence
+	}
+	if e.Ref.EventStatus != "" {
+		// The engine's own status changes move StatusChanged too: only a
+		// status other than the one it left counts.
+		return e.Status.String() != e.Ref.EventStatus
+	}
 	return at.After(e.Ref.EventChanged.Add(p.snap.Caps.TimePrecision))
+}
+
+// statusAfter is the status the event will have once this plan's
+// operations on it are done.
+func (p *planner) statusAfter(e source.Event) string {
+	status := e.Status.String()
+	for _, o := range p.ops {
+		if o.EventID != e.ID {
+			continue
+		}
+		switch o.Kind {
+		case AcknowledgeEvent, UnacknowledgeEvent, CloseEvent, ReopenEvent:
+			status = o.Status
+		}
+	}
+	return status
 }
 
 func (p *planner) incidentChanged(inc pagerduty.Incident, e source.Event) bool {
@@ -1115,7 +1170,7 @@ func (p *planner) watermark(e source.Event, inc pagerduty.Incident, acted bool) 
 	}
 	ref := e.Ref
 	ref.IncidentID, ref.URL = inc.ID, firstNonEmpty(inc.HTMLURL, ref.URL)
-	ref.State, ref.IncidentUpdated, ref.EventChanged = inc.Status, inc.UpdatedAt, at
+	ref.State, ref.IncidentUpdated, ref.EventChanged, ref.EventStatus = inc.Status, inc.UpdatedAt, at, p.statusAfter(e)
 	if ref == e.Ref {
 		return
 	}

@@ -229,6 +229,11 @@ type IncidentRef struct {
 	// that let a pass skip pairs where neither side moved.
 	IncidentUpdated time.Time
 	EventChanged    time.Time
+	// EventStatus is the event's status ("new", "acknowledged", "closed")
+	// as the engine left it: a status change the engine made itself (an
+	// acknowledgement on incident creation) is then not mistaken for a
+	// person's on the next pass. Adapters store it verbatim.
+	EventStatus string
 }
 
 // IsZero reports whether no reference is set.

@@ -426,6 +426,7 @@ const (
 	refState           = "state"
 	refIncidentUpdated = "incident_updated"
 	refEventChanged    = "event_changed"
+	refEventStatus     = "event_status"
 )
 
 // readRef reads vars.pdbridge, when it belongs to this event: the
@@ -448,7 +449,8 @@ func readRef(v any, eventID string) source.IncidentRef {
 		return t.UTC()
 	}
 	return source.IncidentRef{IncidentID: str(refIncident), URL: str(refURL), Created: at(refCreated), ConnectorID: str(refConnector),
-		DedupKey: str(refDedupKey), State: str(refState), IncidentUpdated: at(refIncidentUpdated), EventChanged: at(refEventChanged)}
+		DedupKey: str(refDedupKey), State: str(refState), IncidentUpdated: at(refIncidentUpdated), EventChanged: at(refEventChanged),
+		EventStatus: str(refEventStatus)}
 }
 
 func writeRef(ref source.IncidentRef, eventID string) map[string]string {
@@ -471,5 +473,6 @@ func writeRef(ref source.IncidentRef, eventID string) map[string]string {
 	set(refState, ref.State)
 	at(refIncidentUpdated, ref.IncidentUpdated)
 	at(refEventChanged, ref.EventChanged)
+	set(refEventStatus, ref.EventStatus)
 	return m
 }

@@ -211,7 +211,8 @@ func Run(t *testing.T, f Fixture) {
 		e := find(t, f.Source, p)
 		now := time.Now().UTC()
 		ref := source.IncidentRef{IncidentID: "PINC123", URL: "https://example.pagerduty.com/incidents/PINC123", Created: now.Add(-time.Minute),
-			ConnectorID: "PSVC/PINT", DedupKey: "src/" + e.ID, State: "acknowledged", IncidentUpdated: now, EventChanged: e.StatusChanged}
+			ConnectorID: "PSVC/PINT", DedupKey: "src/" + e.ID, State: "acknowledged", IncidentUpdated: now, EventChanged: e.StatusChanged,
+			EventStatus: "acknowledged"}
 		err := f.Source.SetIncidentRef(ctx, e.ID, ref)
 		if !caps.IncidentRef {
 			unsupported(t, "SetIncidentRef", err)

@@ -566,6 +566,7 @@ const (
 	DetailState           = "pdbridge.state"
 	DetailIncidentUpdated = "pdbridge.incident_updated"
 	DetailEventChanged    = "pdbridge.event_changed"
+	DetailEventStatus     = "pdbridge.event_status"
 )
 
 // refFields maps each detail to its field of the reference; times are
@@ -583,6 +584,7 @@ var refFields = []struct {
 	{detail: DetailIncidentCreated, time: func(r *source.IncidentRef) *time.Time { return &r.Created }},
 	{detail: DetailIncidentUpdated, time: func(r *source.IncidentRef) *time.Time { return &r.IncidentUpdated }},
 	{detail: DetailEventChanged, time: func(r *source.IncidentRef) *time.Time { return &r.EventChanged }},
+	{detail: DetailEventStatus, text: func(r *source.IncidentRef) *string { return &r.EventStatus }},
 }
 
 // refDetails renders a reference as the details updateDetails writes;

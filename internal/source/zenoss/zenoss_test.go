@@ -450,7 +450,8 @@ func TestIncidentRef(t *testing.T) {
 	ref := source.IncidentRef{IncidentID: "Q1ABCD", URL: "https://acme.pagerduty.com/incidents/Q1ABCD?x=1&y=2",
 		Created: time.Date(2024, 1, 15, 14, 31, 2, 123e6, time.FixedZone("CET", 3600)), ConnectorID: "PCONN1",
 		DedupKey: "zenoss_prod/evid-1", State: "acknowledged",
-		IncidentUpdated: time.Date(2024, 1, 15, 14, 40, 0, 0, time.UTC), EventChanged: time.Date(2024, 1, 15, 14, 39, 59, 5e8, time.UTC)}
+		IncidentUpdated: time.Date(2024, 1, 15, 14, 40, 0, 0, time.UTC), EventChanged: time.Date(2024, 1, 15, 14, 39, 59, 5e8, time.UTC),
+		EventStatus: "acknowledged"}
 	if err := e.c.SetIncidentRef(ctx, id, ref); err != nil {
 		t.Fatal(err)
 	}
