@@ -119,7 +119,7 @@ func (w *world) reassign(incidentID string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.rest("PUT", "/incidents/"+incidentID, `{"incident":{"type":"incident_reference","assignments":[{"assignee":{"id":"`+jane.ID+`","type":"user_reference"}}]}}`, 200)
+	w.put("/incidents/"+incidentID, `{"incident":{"type":"incident_reference","assignments":[{"assignee":{"id":"`+jane.ID+`","type":"user_reference"}}]}}`)
 }
 
 func TestAssignmentsEscalationsAndNotificationsAreCopiedOnce(t *testing.T) {
@@ -145,7 +145,7 @@ func TestAssignmentsEscalationsAndNotificationsAreCopiedOnce(t *testing.T) {
 				t.Errorf("incident %s: the sync's acknowledgement of the event went back to PagerDuty", got.Status)
 			}
 			w.clock.Advance(time.Minute)
-			w.rest("PUT", "/incidents/"+inc, `{"incident":{"type":"incident_reference","escalation_level":1}}`, 200)
+			w.put("/incidents/"+inc, `{"incident":{"type":"incident_reference","escalation_level":1}}`)
 			for range 3 {
 				w.clock.Advance(time.Minute)
 				w.pass()

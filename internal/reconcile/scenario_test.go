@@ -521,8 +521,8 @@ func TestAStaleLockIsBroken(t *testing.T) {
 
 func TestGroupedAlertsResolveOneByOne(t *testing.T) {
 	w := newWorld(t, nil)
-	w.rest("PUT", "/services/"+w.unix, `{"service":{"type":"service","escalation_policy":{"id":"`+w.pd.DefaultEscalationPolicyID()+
-		`","type":"escalation_policy_reference"},"alert_grouping_parameters":{"type":"time","config":{"timeout":0}}}}`, 200)
+	w.put("/services/"+w.unix, `{"service":{"type":"service","escalation_policy":{"id":"`+w.pd.DefaultEscalationPolicyID()+
+		`","type":"escalation_policy_reference"},"alert_grouping_parameters":{"type":"time","config":{"timeout":0}}}}`)
 	a := w.zevent("web01", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
 	b := w.zevent("web02", "/Server/Linux", "Disk full", zsandbox.SeverityCritical)
 	w.pass()
