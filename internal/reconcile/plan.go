@@ -30,7 +30,7 @@ const (
 func (s Settings) Plan(snap *Snapshot) Plan {
 	p := &planner{s: s, snap: snap, skipped: map[string]int{}, missing: newMissing(),
 		byFirstKey: map[string]string{}, byEventID: map[string]string{}, bySignature: map[string][]string{},
-		pairs: map[string][]source.Event{}, floodPlanned: map[string]int{}, listed: map[string]bool{}}
+		pairs: map[string][]source.Event{}, floodPlanned: map[string]int{}, listed: map[string]bool{}, eventStatus: map[string]string{}}
 	p.index()
 	events := slices.Clone(snap.Events)
 	sort.Slice(events, func(i, j int) bool { return events[i].ID < events[j].ID })
@@ -66,11 +66,18 @@ type planner struct {
 	listed      map[string]bool     // event ids the listing holds
 
 	pairs        map[string][]source.Event // incident id -> its events
+	eventStatus  map[string]string         // event id -> the status this plan's operations leave it in
 	triggers     int
 	floodPlanned map[string]int
 }
 
-func (p *planner) add(o Op) { p.ops = append(p.ops, o) }
+func (p *planner) add(o Op) {
+	p.ops = append(p.ops, o)
+	switch o.Kind {
+	case AcknowledgeEvent, UnacknowledgeEvent, CloseEvent, ReopenEvent:
+		p.eventStatus[o.EventID] = o.Status
+	}
+}
 
 func (p *planner) skip(reason string) { p.skipped[reason]++ }
 
@@ -781,17 +788,10 @@ func (p *planner) eventChanged(e source.Event) bool {
 // statusAfter is the status the event will have once this plan's
 // operations on it are done.
 func (p *planner) statusAfter(e source.Event) string {
-	status := e.Status.String()
-	for _, o := range p.ops {
-		if o.EventID != e.ID {
-			continue
-		}
-		switch o.Kind {
-		case AcknowledgeEvent, UnacknowledgeEvent, CloseEvent, ReopenEvent:
-			status = o.Status
-		}
+	if s, ok := p.eventStatus[e.ID]; ok {
+		return s
 	}
-	return status
+	return e.Status.String()
 }
 
 func (p *planner) incidentChanged(inc pagerduty.Incident, e source.Event) bool {
