@@ -177,27 +177,9 @@ func (ex *execution) one(ctx context.Context, o Op) error {
 		if err := ex.setRef(ctx, o.EventID, o.Ref); err != nil {
 			return err
 		}
-		key, err := ex.routingKey(ctx, o.Ref.ConnectorID)
-		if err != nil {
-			return err
-		}
-		ev := *o.Trigger
-		ev.RoutingKey = key
-		if _, err := pd.SendAlertEvent(ctx, ev); err != nil {
-			return fmt.Errorf("sending the trigger for event %s: %w", o.EventID, err)
-		}
-		return nil
+		return ex.send(ctx, o, "the trigger")
 	case ResendEvent:
-		key, err := ex.routingKey(ctx, o.Ref.ConnectorID)
-		if err != nil {
-			return err
-		}
-		ev := *o.Trigger
-		ev.RoutingKey = key
-		if _, err := pd.SendAlertEvent(ctx, ev); err != nil {
-			return fmt.Errorf("sending the new occurrence of event %s: %w", o.EventID, err)
-		}
-		return nil
+		return ex.send(ctx, o, "the new occurrence")
 	case Associate:
 		if err := ex.setRef(ctx, o.EventID, o.Ref); err != nil {
 			return err
@@ -240,6 +222,21 @@ func (ex *execution) one(ctx context.Context, o Op) error {
 		return ex.eventStatus(ctx, o)
 	}
 	return fmt.Errorf("unknown operation %q", o.Kind)
+}
+
+// send sends the op's trigger through the routing key of its reference's
+// connector.
+func (ex *execution) send(ctx context.Context, o Op, what string) error {
+	key, err := ex.routingKey(ctx, o.Ref.ConnectorID)
+	if err != nil {
+		return err
+	}
+	ev := *o.Trigger
+	ev.RoutingKey = key
+	if _, err := ex.x.PD.SendAlertEvent(ctx, ev); err != nil {
+		return fmt.Errorf("sending %s for event %s: %w", what, o.EventID, err)
+	}
+	return nil
 }
 
 // eventStatus changes an event's status; a refusal is recorded once on the
