@@ -2,7 +2,6 @@ package pagerduty
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -403,13 +402,8 @@ func updateIncidentAlerts(c *reqCtx) (int, any, *apiError) {
 	if e := decodeBody(c, &body); e != nil {
 		return 0, nil, e
 	}
-	if len(body.Alerts) > maxBulkIncidents {
-		return 0, nil, &apiError{Status: http.StatusRequestEntityTooLarge, Message: "Request Entity Too Large",
-			Errors: []string{fmt.Sprintf("At most %d alerts can be updated at once; this request has %d", maxBulkIncidents, len(body.Alerts))}}
-	}
-	if len(body.Alerts) == 0 {
-		return 0, nil, &apiError{Status: http.StatusBadRequest, Code: codeMissingArguments, Message: "Missing Arguments",
-			Errors: []string{"alerts must be a non-empty array"}}
+	if e := checkBulkSize("alerts", len(body.Alerts)); e != nil {
+		return 0, nil, e
 	}
 	targets := make([]*alert, len(body.Alerts))
 	for i, in := range body.Alerts {

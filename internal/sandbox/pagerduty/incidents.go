@@ -59,8 +59,23 @@ type note struct {
 // maxNotesPerIncident is PagerDuty's documented limit (POST notes).
 const maxNotesPerIncident = 2000
 
-// maxBulkIncidents is the most incidents one PUT /incidents may change.
+// maxBulkIncidents is the most incidents one PUT /incidents may change
+// (and the most alerts one PUT /incidents/{id}/alerts may).
 const maxBulkIncidents = 250
+
+// checkBulkSize refuses a bulk update of n items (a plural noun: "incidents",
+// "alerts") that is empty or above maxBulkIncidents (413, spec).
+func checkBulkSize(items string, n int) *apiError {
+	if n > maxBulkIncidents {
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Message: "Request Entity Too Large",
+			Errors: []string{fmt.Sprintf("At most %d %s can be updated at once; this request has %d", maxBulkIncidents, items, n)}}
+	}
+	if n == 0 {
+		return &apiError{Status: http.StatusBadRequest, Code: codeMissingArguments, Message: "Missing Arguments",
+			Errors: []string{items + " must be a non-empty array"}}
+	}
+	return nil
+}
 
 func (inc *incident) open() bool { return inc.status != "resolved" }
 
@@ -828,13 +843,8 @@ func updateIncidents(c *reqCtx) (int, any, *apiError) {
 	if e := decodeBody(c, &body); e != nil {
 		return 0, nil, e
 	}
-	if len(body.Incidents) > maxBulkIncidents {
-		return 0, nil, &apiError{Status: http.StatusRequestEntityTooLarge, Message: "Request Entity Too Large",
-			Errors: []string{fmt.Sprintf("At most %d incidents can be updated at once; this request has %d", maxBulkIncidents, len(body.Incidents))}}
-	}
-	if len(body.Incidents) == 0 {
-		return 0, nil, &apiError{Status: http.StatusBadRequest, Code: codeMissingArguments, Message: "Missing Arguments",
-			Errors: []string{"incidents must be a non-empty array"}}
+	if e := checkBulkSize("incidents", len(body.Incidents)); e != nil {
+		return 0, nil, e
 	}
 	targets := make([]*incident, len(body.Incidents))
 	seen := map[string]bool{}
