@@ -55,7 +55,7 @@ func (a *SyncRunAction) Configure(_ context.Context, req action.ConfigureRequest
 func (a *SyncRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	var m syncRunActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.Settings.IsNull() || m.Settings.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(validateSettingsObject(ctx, m.Settings, path.Root("settings"))...)

@@ -69,7 +69,7 @@ func (e *SyncRunEphemeralResource) Configure(_ context.Context, req ephemeral.Co
 func (e *SyncRunEphemeralResource) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m syncRunEphemeralModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.Settings.IsNull() || m.Settings.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(validateSettingsObject(ctx, m.Settings, path.Root("settings"))...)

@@ -261,8 +261,12 @@ func parseSettings(ctx context.Context, m syncSettingsModel, root path.Path) (re
 }
 
 // validateSettingsObject checks a settings object given to a run, as the
-// resource checks its own: values not known yet are checked once known.
+// resource checks its own: values not known yet (the whole object, or some
+// of its attributes) are checked once known.
 func validateSettingsObject(ctx context.Context, obj types.Object, root path.Path) diag.Diagnostics {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
 	var m syncSettingsModel
 	diags := obj.As(ctx, &m, basetypes.ObjectAsOptions{UnhandledNullAsEmpty: true, UnhandledUnknownAsEmpty: true})
 	if diags.HasError() {
